@@ -1,0 +1,1 @@
+"""Pieces both emulators share: fault injection and running an app on a port."""
