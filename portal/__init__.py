@@ -1,0 +1,5 @@
+"""Ferry portal (Django project)."""
+
+from portal.celery import app as celery_app
+
+__all__ = ["celery_app"]

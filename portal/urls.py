@@ -1,0 +1,18 @@
+"""URL map. Every organization API lives under /api/orgs/<org_slug>/; pages under /o/<org_slug>/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.tenants import api_urls as tenant_api
+
+org_api = [
+    *tenant_api.org_urlpatterns,
+]
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(tenant_api.user_urlpatterns)),
+    path("api/orgs/<slug:org_slug>/", include(org_api)),
+    path("", include("portal.tenants.urls")),
+]

@@ -1,0 +1,17 @@
+"""Test settings: the portal's own settings, with test defaults for what production must set.
+
+Only environment defaults are given here, so tests run the same code paths as production.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "ferry-tests-only-secret-key")
+os.environ.setdefault("FERRY_ENCRYPTION_KEYS", "dGVzdHMtb25seS1rZXktMDEyMzQ1Njc4OWFiY2RlZiE=")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+from portal.settings import *  # noqa: E402,F403
+
+# Hashing passwords slowly protects real users; tests create hundreds of them.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
