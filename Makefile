@@ -10,10 +10,11 @@ ARGS ?=
 
 .PHONY: demo test lint format venv clean
 
-$(STAMP): requirements/agent.txt requirements/base.txt requirements/emulators.txt requirements/dev.txt
+$(STAMP): agent_client/pyproject.toml requirements/agent.txt requirements/base.txt requirements/emulators.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e ./agent_client
 	touch $@
 
 venv: $(STAMP)

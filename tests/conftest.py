@@ -23,7 +23,7 @@ def pytest_configure(config):
 
 @pytest.fixture
 def make_user(db, django_user_model):
-    def make(email: str, password: str = "correct-horse-battery"):  # noqa: S107
+    def make(email: str, password: str = "correct-horse-battery"):
         return django_user_model.objects.create_user(username=email, email=email, password=password)
 
     return make

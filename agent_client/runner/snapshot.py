@@ -1,0 +1,121 @@
+"""Snapshot records leave the runner here: local history, resync bucket and the outbox, atomically.
+
+Each page of outcomes is committed in one transaction together with the state changes the
+writes made (cross-references, payload hashes), so after a crash the snapshot and the state
+agree. Snapshot batches are numbered per (run, node) with `seq`, which the portal uses to
+accept a resent batch exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from agent_client.runner.outcome import COUNT_NAMES, FAILED, Outcome, empty_counts
+from agent_client.state import AgentState
+
+
+class SnapshotSink:
+    def __init__(
+        self,
+        *,
+        state: AgentState,
+        run_ref: str,
+        local_id: str,
+        workflow_id: str,
+        batch_size: int,
+        to_outbox: bool,
+    ):
+        self.state = state
+        self.run_ref = run_ref  # the portal's run id, or the local id until the portal assigns one
+        self.local_id = local_id
+        self.workflow_id = workflow_id
+        self.batch_size = batch_size
+        self.to_outbox = to_outbox
+        self.counts: dict[str, dict[str, int]] = defaultdict(empty_counts)
+        self._seq: dict[str, int] = defaultdict(int)
+        self._records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._logs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def log(self, node_id: str, message: str, level: str = "info") -> None:
+        self._logs[node_id].append(
+            {"ts": time.time(), "level": level, "node_id": node_id, "message": message}
+        )
+
+    def commit(self, outcomes: list[Outcome]) -> None:
+        """Record final outcomes (after any in-run retries) of one page."""
+        if not outcomes:
+            return
+        rows = []
+        now = time.time()
+        with self.state.transaction():
+            for outcome in outcomes:
+                for kind, args in outcome.effects:
+                    if kind == "xref":
+                        self.state.xref_set(*args)
+                    elif kind == "hash":
+                        self.state.hash_set(*args)
+                if outcome.status == FAILED:
+                    self.state.bucket_put(
+                        workflow_id=self.workflow_id,
+                        node_id=outcome.node_id,
+                        record_key=outcome.record_key,
+                        source=outcome.input,
+                        tries=outcome.tries,
+                        message=outcome.message,
+                        run_id=self.local_id,
+                    )
+                elif outcome.tries > 1 or outcome.in_bucket:
+                    self.state.bucket_remove(
+                        workflow_id=self.workflow_id, node_id=outcome.node_id, record_key=outcome.record_key
+                    )
+                counts = self.counts[outcome.node_id]
+                counts["read"] += 1
+                counts[COUNT_NAMES[outcome.status]] += 1
+                record = outcome.snapshot_record()
+                rows.append(
+                    (
+                        self.local_id,
+                        self.workflow_id,
+                        outcome.node_id,
+                        outcome.record_key,
+                        outcome.source_id,
+                        outcome.destination_id,
+                        outcome.status,
+                        outcome.message,
+                        outcome.tries,
+                        now,
+                        json.dumps(record, default=str, ensure_ascii=False),
+                    )
+                )
+                self._records[outcome.node_id].append(record)
+            self.state.transactions_add(rows)
+            for node_id in list(self._records):
+                while len(self._records[node_id]) >= self.batch_size:
+                    self._emit(node_id, self._records[node_id][: self.batch_size])
+                    self._records[node_id] = self._records[node_id][self.batch_size :]
+
+    def flush(self) -> None:
+        with self.state.transaction():
+            for node_id in set(self._records) | set(self._logs):
+                if self._records.get(node_id) or self._logs.get(node_id):
+                    self._emit(node_id, self._records.get(node_id, []))
+                    self._records[node_id] = []
+
+    def _emit(self, node_id: str, records: list[dict[str, Any]]) -> None:
+        logs, self._logs[node_id] = self._logs.get(node_id, []), []
+        self._seq[node_id] += 1
+        if self.to_outbox:
+            frame = {
+                "type": "snapshot.batch",
+                "id": str(uuid.uuid4()),
+                "run_id": self.run_ref,
+                "seq": self._seq[node_id],
+                "node_id": node_id,
+                "records": records,
+                "logs": logs,
+            }
+            self.state.outbox_put("snapshot.batch", frame, run_id=self.run_ref)
