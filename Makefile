@@ -30,6 +30,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy agent_client
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 format: $(STAMP)

@@ -34,9 +34,14 @@ NODE_KINDS: dict[str, dict[str, Any]] = {
 }
 POST_TASK_KINDS = {"address_update"}
 CONNECTION_KINDS = {"shopify", "sage300"}
-NODE_OPTIONS = {
+NODE_OPTIONS: dict[str, dict[str, type]] = {
     "customer_add": {"cursor_overlap_seconds": int, "page_size": int},
-    "customer_update": {"create_missing": bool, "cursor_overlap_seconds": int, "page_size": int},
+    "customer_update": {
+        "create_missing": bool,
+        "customer_number_expression": str,
+        "cursor_overlap_seconds": int,
+        "page_size": int,
+    },
     "address_update": {"ship_to_key_prefix": str},
 }
 SCHEDULE_MODES = {"manual", "interval", "cron"}

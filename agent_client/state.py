@@ -110,7 +110,7 @@ class AgentState:
             if self._depth == 0:
                 self._db.execute("COMMIT")
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._lock:
             cursor = self._db.execute(sql, tuple(params))
             return cursor.fetchall()

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from agent_client.errors import ConnectorError, PermanentError, RecordDuplicate, RetryableError
-from agent_client.mapping import RecordError
+from agent_client.mapping import CompiledMapping, RecordError
 from agent_client.plan import MappingRowSpec, Node
 from agent_client.runner.context import NodeContext
 from agent_client.runner.outcome import (
@@ -52,7 +52,7 @@ class CustomerNode:
                 12,
                 True,
             )
-            self.numbering = ctx.compiled(node.id, "numbering", (number_row,))
+            self.numbering: CompiledMapping | None = ctx.compiled(node.id, "numbering", (number_row,))
         else:
             self.numbering = None
 

@@ -143,13 +143,15 @@ class _NodeRun:
             outcomes += [task.handle(record, outcome.destination_id) for task in self.tasks]
         return record, outcomes
 
-    def _retry(self, pending: list[tuple[dict[str, Any], list[Outcome]]]) -> list:
-        done = []
+    def _retry(
+        self, pending: list[tuple[dict[str, Any], list[Outcome]]]
+    ) -> list[tuple[dict[str, Any], list[Outcome]]]:
+        done: list[tuple[dict[str, Any], list[Outcome]]] = []
         for attempt in range(RECORD_RETRIES):
             if not pending or self.ctx.cancel.is_set():
                 break
             self.options.sleep(self.options.retry_pauses[min(attempt, len(self.options.retry_pauses) - 1)])
-            again = []
+            again: list[tuple[dict[str, Any], list[Outcome]]] = []
             for record, outcomes in pending:
                 parent = outcomes[0]
                 if parent.retryable:
@@ -157,7 +159,8 @@ class _NodeRun:
                     old = self.ctx.state.hashes_get(hash_scope(self.ctx, self.node.id), [parent.record_key])
                     _, fresh = self._record(record, known, old.get(parent.record_key))
                 else:  # only a post-task failed: run the post-tasks again
-                    fresh = [parent] + [task.handle(record, parent.destination_id) for task in self.tasks]
+                    number = str(parent.destination_id)
+                    fresh = [parent] + [task.handle(record, number) for task in self.tasks]
                 for new, old_outcome in zip(fresh, outcomes, strict=False):
                     new.tries = old_outcome.tries + 1
                 (again if any(o.retryable for o in fresh) else done).append((record, fresh))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 SUCCESS, FAILED, SKIPPED, WARNING = "success", "failed", "skipped", "warning"
@@ -54,9 +55,16 @@ def payload_hash(payload: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return ""  # a null mapped value clears the Sage field (empty Shopify values clear Sage's)
+    if isinstance(value, Decimal):  # the mapping engine computes exactly; JSON carries numbers
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def clean_payload(output: dict[str, Any]) -> dict[str, Any]:
-    """Sage wants strings: a null mapped value clears the field (empty Shopify values clear Sage's)."""
-    return {key: ("" if value is None else value) for key, value in output.items()}
+    return {key: _json_value(value) for key, value in output.items()}
 
 
 def with_warnings(status: str, message: str, warnings: list[str]) -> tuple[str, str]:
