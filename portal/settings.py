@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "portal.tenants",
+    "portal.agents",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ The cross-tenant test needs an object behind every detail route. When a new tena
 appears, add it here: the test fails (naming the model) until you do.
 """
 
+from portal.agents.models import Agent
 from portal.tenants.models import AuditEvent, Invitation, Membership
 from portal.tenants.services import audit_record, invitation_create
 
@@ -14,5 +15,6 @@ def build_world(*, organization, owner, member) -> dict[type, object]:
         Membership: Membership.objects.get(organization=organization, user=member),
         Invitation: invitation,
         AuditEvent: audit_record(organization=organization, actor=owner, action="test.world_built"),
+        Agent: Agent.objects.create(organization=organization, name="sage-server"),
     }
     return world
