@@ -28,5 +28,6 @@ class SageState:
         for company in self.store.companies.values():
             company_seed(company, sample_customers=with_samples)
         self.faults.reset()
+        self.auth.sessions.clear()
         self.requests_by_status.clear()
         self.requests_by_method.clear()
