@@ -44,6 +44,19 @@ class AgentConfig:
     def portal(self) -> dict[str, Any]:
         return dict(self.data.get("portal", {}))
 
+    @property
+    def portal_url(self) -> str:
+        return str(self.data.get("portal", {}).get("url") or "").rstrip("/")
+
+    @property
+    def portal_token(self) -> str:
+        return str(self.data.get("portal", {}).get("token") or "")
+
+    @property
+    def auto_update(self) -> bool:
+        """Pull newly published plans and lookup tables without a person asking."""
+        return bool(self.data.get("portal", {}).get("auto_update", False))
+
     def connection(self, name: str, kind: str) -> dict[str, Any]:
         connections = self.data.get("connections", {})
         if name not in connections:

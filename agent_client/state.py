@@ -380,6 +380,17 @@ class AgentState:
         )
         return [_run_dict(r) for r in rows]
 
+    def run_accept_remember(self, portal_run_id: str) -> None:
+        """Note that the portal's run was accepted, so a repeated run.start never runs it twice."""
+        self.meta_set(f"accepted_run:{portal_run_id}", str(time.time()))
+
+    def run_accepted(self, portal_run_id: str) -> bool:
+        return self.meta_get(f"accepted_run:{portal_run_id}") is not None
+
+    def run_local_by_portal_id(self, portal_run_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM runs WHERE portal_run_id = ?", (portal_run_id,))
+        return _run_dict(rows[0]) if rows else None
+
     def runs_unfinished(self) -> list[dict[str, Any]]:
         return [_run_dict(r) for r in self._query("SELECT * FROM runs WHERE status = 'running'")]
 

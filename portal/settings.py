@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "portal.tenants",
     "portal.agents",
+    "portal.connectors",
+    "portal.workflows",
 ]
 
 MIDDLEWARE = [

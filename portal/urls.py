@@ -3,10 +3,14 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from portal.connectors import api_urls as connector_api
 from portal.tenants import api_urls as tenant_api
+from portal.workflows import api_urls as workflow_api
 
 org_api = [
     *tenant_api.org_urlpatterns,
+    *connector_api.org_urlpatterns,
+    *workflow_api.org_urlpatterns,
 ]
 
 urlpatterns = [
@@ -15,4 +19,6 @@ urlpatterns = [
     path("api/", include(tenant_api.user_urlpatterns)),
     path("api/orgs/<slug:org_slug>/", include(org_api)),
     path("", include("portal.tenants.urls")),
+    path("", include("portal.workflows.urls")),
+    path("", include("portal.connectors.urls")),
 ]

@@ -6,9 +6,10 @@ import argparse
 import sys
 
 from agent_client import __version__
-from agent_client.cli import commands
+from agent_client.cli import commands, portal
 from agent_client.config import ConfigError
 from agent_client.errors import ConnectorError
+from agent_client.link.errors import LinkError
 from agent_client.plan import PlanError
 
 
@@ -99,6 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(handler=commands.lookups_import)
 
     sub.add_parser("status", help="this agent at a glance").set_defaults(handler=commands.status)
+
+    register = sub.add_parser(
+        "register", help="connect this agent to a Ferry portal with a registration code"
+    )
+    register.add_argument("--portal", required=True, help="the portal URL, e.g. https://ferry.example.com")
+    register.add_argument("--code", required=True, help="the one-time code shown by the portal's Register")
+    register.add_argument("--name", help="a name for this agent in the portal (default: the portal's choice)")
+    register.set_defaults(handler=portal.register)
+    sub.add_parser("run", help="keep the live link to the portal: runs, progress, snapshots").set_defaults(
+        handler=portal.run
+    )
+    sub.add_parser(
+        "update-config", help="Update Configuration: install the workflows the portal publishes"
+    ).set_defaults(handler=portal.update_config)
+    sub.add_parser(
+        "update-lookups", help="Update Lookup Tables: install the portal's lookup tables"
+    ).set_defaults(handler=portal.update_lookups)
     return parser
 
 
@@ -107,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (ConfigError, ConnectorError, PlanError, ValueError, FileNotFoundError) as exc:
+    except (ConfigError, ConnectorError, PlanError, LinkError, ValueError, FileNotFoundError) as exc:
         print(f"ferry-agent: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

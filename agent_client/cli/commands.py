@@ -175,7 +175,7 @@ def resync(args) -> int:
     if not keys:
         print("The resync bucket is empty: nothing to do.")
         return 0
-    result = _run(args, config, state, plan, RunOptions(trigger="resync", record_ids=keys))
+    result = _run(args, config, state, plan, RunOptions(trigger="agent", record_ids=keys))
     return _exit_code(result)
 
 

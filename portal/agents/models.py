@@ -22,7 +22,9 @@ class Agent(TenantModel):
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="agent_name_unique_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="agent_name_unique_per_org")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -5,8 +5,12 @@ appears, add it here: the test fails (naming the model) until you do.
 """
 
 from portal.agents.models import Agent
+from portal.connectors.models import Connection
+from portal.connectors.services import connection_create
 from portal.tenants.models import AuditEvent, Invitation, Membership
 from portal.tenants.services import audit_record, invitation_create
+from portal.workflows.design import workflow_create
+from portal.workflows.models import LookupRow, LookupTable, Workflow, WorkflowVersion
 
 
 def build_world(*, organization, owner, member) -> dict[type, object]:
@@ -17,4 +21,13 @@ def build_world(*, organization, owner, member) -> dict[type, object]:
         AuditEvent: audit_record(organization=organization, actor=owner, action="test.world_built"),
         Agent: Agent.objects.create(organization=organization, name="sage-server"),
     }
+    world[Connection] = connection_create(
+        organization=organization, actor=owner, kind="shopify", name="shopify",
+        settings={"shop_url": "https://world.myshopify.com"}, secrets={"token": "shpat_world"},
+    )  # fmt: skip
+    # A workflow from a template brings its draft version and the default lookup tables.
+    world[Workflow] = workflow_create(organization=organization, actor=owner, template="customer_update")
+    world[WorkflowVersion] = WorkflowVersion.objects.get(workflow=world[Workflow], number=1)
+    world[LookupTable] = LookupTable.objects.get(organization=organization, name="Tax")
+    world[LookupRow] = LookupRow.objects.filter(table=world[LookupTable]).first()
     return world
