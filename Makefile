@@ -22,7 +22,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
 	DEBUG=1 $(PY) manage.py demo_seed --url http://$(HOST):$(PORT)
-	DEBUG=1 $(PY) -m daphne -b $(HOST) -p $(PORT) portal.asgi:application
+	DEBUG=1 $(PY) -m portal.serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,9 +1,18 @@
-"""Websocket routes. Browser sockets authenticate with the session; agent sockets (later) with a token."""
+"""Websocket routes. Agents authenticate with their token (no browser Origin to check);
+browsers authenticate with the session and must come from an allowed host."""
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from portal.agents.consumers import AgentConsumer
+from portal.agents.middleware import AgentTokenMiddleware
+from portal.runs.ui_consumer import UiConsumer
 
-websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+websocket_application = URLRouter(
+    [
+        path("ws/agent/v1/", AgentTokenMiddleware(AgentConsumer.as_asgi())),
+        path("ws/ui/", AllowedHostsOriginValidator(AuthMiddlewareStack(UiConsumer.as_asgi()))),
+    ]
+)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "portal.tenants",
     "portal.agents",
+    "portal.runs",
     "portal.connectors",
     "portal.workflows",
 ]
@@ -122,6 +123,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "ferry"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # Runs whose agent went silent become `lost` (a late report from the agent still lands).
+    "runs-watchdog": {"task": "runs.watchdog", "schedule": 60.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -40,7 +40,7 @@ class RunOptions:
     portal_run_id: str | None = None
     local_id: str | None = None
     max_workers: int = 8
-    snapshot_batch_size: int = 200
+    snapshot_batch_size: int = 100
     to_outbox: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
     on_progress: Callable[[str, dict[str, int]], None] | None = None

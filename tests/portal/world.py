@@ -7,6 +7,7 @@ appears, add it here: the test fails (naming the model) until you do.
 from portal.agents.models import Agent
 from portal.connectors.models import Connection
 from portal.connectors.services import connection_create
+from portal.runs.models import Run, SnapshotRecord
 from portal.tenants.models import AuditEvent, Invitation, Membership
 from portal.tenants.services import audit_record, invitation_create
 from portal.workflows.design import workflow_create
@@ -30,4 +31,13 @@ def build_world(*, organization, owner, member) -> dict[type, object]:
     world[WorkflowVersion] = WorkflowVersion.objects.get(workflow=world[Workflow], number=1)
     world[LookupTable] = LookupTable.objects.get(organization=organization, name="Tax")
     world[LookupRow] = LookupRow.objects.filter(table=world[LookupTable]).first()
+    version = world[WorkflowVersion]
+    world[Run] = Run.objects.create(
+        organization=organization, workflow=world[Workflow], version=version, plan_hash="0" * 64,
+        agent=world[Agent], status="succeeded",
+    )
+    world[SnapshotRecord] = SnapshotRecord.objects.create(
+        organization=organization, run=world[Run], node_id="customer_update", seq=1, record_key="1",
+        source_id="1", status="success", input={"id": 1},
+    )
     return world

@@ -1,0 +1,111 @@
+"""The agent websocket, `/ws/agent/v1/`: thin. Frames are validated with `agent_client.protocol`,
+work happens in `portal.agents.handlers` in a worker thread, and pushes from any portal process
+arrive through the agent's channel-layer group."""
+
+from __future__ import annotations
+
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
+
+from agent_client.protocol import (
+    AGENT_TO_PORTAL,
+    CLOSE_BAD_TOKEN,
+    CLOSE_DETACHED,
+    CLOSE_SUPERSEDED,
+    CLOSE_UNSUPPORTED,
+    PROTOCOL_VERSION,
+    ProtocolError,
+    dump_frame,
+    error_frame,
+    parse_frame,
+)
+from portal.agents.handlers import frame_handle
+from portal.agents.services import agent_went_offline
+
+log = logging.getLogger("ferry.agents")
+
+
+def _claim_socket(agent_pk: int, channel_name: str) -> str:
+    """This socket now speaks for the agent; returns the one it supersedes ('' if none)."""
+    from portal.agents.models import Agent
+
+    close_old_connections()
+    previous = Agent.objects.filter(pk=agent_pk).values_list("channel_name", flat=True).first() or ""
+    Agent.objects.filter(pk=agent_pk).update(channel_name=channel_name, online=True)
+    return previous if previous != channel_name else ""
+
+
+def _handle(agent_pk: int, frame) -> list[dict]:
+    close_old_connections()
+    return frame_handle(agent_pk, frame)
+
+
+class AgentConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        agent = self.scope.get("agent")
+        await self.accept()
+        if agent is None:
+            await self.close(code=CLOSE_BAD_TOKEN)
+            return
+        if agent["detached"]:
+            await self.close(code=CLOSE_DETACHED)
+            return
+        self.agent_pk = agent["pk"]
+        self.group = f"agent-{self.agent_pk}"
+        self.said_hello = False
+        previous = await database_sync_to_async(_claim_socket)(self.agent_pk, self.channel_name)
+        if previous:
+            await self.channel_layer.send(previous, {"type": "agent.close", "code": CLOSE_SUPERSEDED})
+        await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def disconnect(self, code):
+        if getattr(self, "agent_pk", None) is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await database_sync_to_async(agent_went_offline)(
+                agent_pk=self.agent_pk, channel_name=self.channel_name
+            )
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            frame = parse_frame(
+                text_data if text_data is not None else bytes_data or b"", direction=AGENT_TO_PORTAL
+            )
+        except ProtocolError as exc:
+            await self.send(dump_frame(error_frame(exc.code, exc.message, re=exc.re)))
+            return
+        if frame.type == "hello":
+            if frame.protocol != PROTOCOL_VERSION:
+                await self.close(code=CLOSE_UNSUPPORTED)
+                return
+            self.said_hello = True
+        elif not self.said_hello:
+            await self.send(
+                dump_frame(error_frame("hello_first", "send hello before anything else", re=frame.id))
+            )
+            return
+        if frame.type == "error":
+            log.warning("agent %s could not use frame %s: %s", self.agent_pk, frame.re, frame.message)
+        replies = await database_sync_to_async(_handle)(self.agent_pk, frame)
+        for reply in replies:
+            await self.send(dump_frame(reply))
+
+    # -- channel-layer messages (from services in any process) ------------------------------
+    async def agent_frame(self, message):
+        await self.send(dump_frame(message["frame"]))
+        if message.get("dispatch_run"):
+            from portal.runs.services import run_mark_dispatched
+
+            await database_sync_to_async(run_mark_dispatched)(run_id=message["dispatch_run"])
+
+    async def agent_detach(self, message):
+        from agent_client.protocol import make_frame
+
+        await self.send(dump_frame(make_frame("agent.detach", reason=message["reason"])))
+        await self.close(code=CLOSE_DETACHED)
+
+    async def agent_close(self, message):
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.close(code=message["code"])

@@ -1,0 +1,249 @@
+"""What agents report about runs: accepted/rejected, opened, progress, snapshot batches, finished.
+
+Every id in a frame is looked up within the agent's organization and among its own runs; an
+unknown one is refused with an error frame and nothing changes. Everything is idempotent:
+a resent snapshot batch (same run, node, seq), a second `run.finished` or a known `run.open`
+local id changes nothing and is acked again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.runs.lifecycle import run_transition
+from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, SnapshotRecord, Trigger
+from portal.runs.services import run_changed_on_commit
+from portal.workflows.models import Workflow
+
+
+class FrameRefused(Exception):
+    def __init__(self, code: str, message: str):
+        self.code, self.message = code, message
+        super().__init__(message)
+
+
+def _run_of_agent(agent, run_id: str, *, lock: bool = False) -> Run:
+    queryset = Run.objects.for_organization(agent.organization).filter(agent=agent)
+    if lock:
+        queryset = queryset.select_for_update()
+    try:
+        run = queryset.filter(pk=run_id).first()
+    except (ValueError, TypeError):  # not a UUID
+        run = None
+    if run is None:
+        raise FrameRefused("unknown_run", f"run {run_id} is not a run of this agent")
+    return run
+
+
+def _totals(counts: dict) -> dict[str, int]:
+    totals = {"read": 0, "succeeded": 0, "failed": 0, "skipped": 0, "warnings": 0}
+    # The first node reads the source; post-tasks re-handle the same records.
+    first = next(iter(counts.values()), None)
+    if first:
+        totals = {name: int(first.get(name, 0)) for name in totals}
+    return totals
+
+
+def _apply_counts(run: Run, counts: dict) -> None:
+    run.counts = counts
+    totals = _totals(counts)
+    run.records_read, run.records_succeeded = totals["read"], totals["succeeded"]
+    run.records_failed, run.records_skipped = totals["failed"], totals["skipped"]
+    run.records_warnings = totals["warnings"]
+
+
+@transaction.atomic
+def run_accepted(*, agent, run_id: str) -> None:
+    run = _run_of_agent(agent, run_id, lock=True)
+    if run.status in (RunStatus.QUEUED, RunStatus.DISPATCHED, RunStatus.LOST):
+        run_transition(run, RunStatus.RUNNING)
+        run_changed_on_commit(run)
+
+
+@transaction.atomic
+def run_rejected(*, agent, run_id: str, reason: str) -> None:
+    run = _run_of_agent(agent, run_id, lock=True)
+    if run.status in (RunStatus.QUEUED, RunStatus.DISPATCHED):
+        run.error = f"the agent refused the run: {reason}"
+        run.save(update_fields=["error"])
+        run_transition(run, RunStatus.FAILED)
+        run_changed_on_commit(run)
+
+
+@transaction.atomic
+def run_open(*, agent, local_id: str, workflow_id: str, version: int, plan_hash: str, trigger: str) -> Run:
+    """A run the agent started itself (Start Sync); the same local id always gives the same run."""
+    existing = Run.objects.for_organization(agent.organization).filter(agent=agent, local_id=local_id).first()
+    if existing is not None:
+        return existing
+    workflow = (
+        Workflow.objects.for_organization(agent.organization).filter(public_id=_uuid(workflow_id)).first()
+    )
+    if workflow is None:
+        raise FrameRefused(
+            "unknown_workflow", f"workflow {workflow_id} is not a workflow of this organization"
+        )
+    version_row = workflow.versions.filter(number=version).first()
+    if version_row is None or version_row.plan_hash != plan_hash:
+        raise FrameRefused(
+            "unknown_plan", f"{workflow.name} has no version {version} with plan {plan_hash[:12]}"
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Run.objects.create(
+                organization=agent.organization,
+                workflow=workflow,
+                version=version_row,
+                plan_hash=plan_hash,
+                agent=agent,
+                trigger=trigger if trigger in Trigger.values else Trigger.AGENT,
+                local_id=local_id,
+                status=RunStatus.RUNNING,
+                started_at=now,
+                last_activity_at=now,
+                transitions=[{"status": RunStatus.RUNNING, "at": now.isoformat()}],
+            )
+    except IntegrityError:  # the same run.open arrived twice at once
+        return Run.objects.get(agent=agent, local_id=local_id)
+
+
+def _uuid(value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def run_progress(*, agent, run_id: str, node_id: str, counts: dict) -> None:
+    run = _run_of_agent(agent, run_id, lock=True)
+    if run.status in FINAL_STATUSES:
+        return
+    merged = {**run.counts, node_id: counts}
+    _apply_counts(run, merged)
+    run.last_activity_at = timezone.now()
+    run.save(
+        update_fields=[
+            "counts",
+            "records_read",
+            "records_succeeded",
+            "records_failed",
+            "records_skipped",
+            "records_warnings",
+            "last_activity_at",
+        ]
+    )
+    if run.status in (RunStatus.QUEUED, RunStatus.DISPATCHED, RunStatus.LOST):
+        run_transition(run, RunStatus.RUNNING)
+    run_changed_on_commit(run)
+
+
+def snapshot_batch_ingest(
+    *, agent, run_id: str, node_id: str, seq: int, records: list[dict], logs: list[dict]
+) -> bool:
+    """Store one batch; False when (run, node, seq) was stored before (a resend)."""
+    run = _run_of_agent(agent, run_id)
+    organization = agent.organization
+    try:
+        with transaction.atomic():
+            SnapshotBatch.objects.create(
+                organization=organization, run=run, node_id=node_id, seq=seq, records=len(records)
+            )
+            SnapshotRecord.objects.bulk_create(
+                [
+                    SnapshotRecord(
+                        organization=organization,
+                        run=run,
+                        node_id=node_id,
+                        seq=seq,
+                        record_key=str(r["record_key"])[:128],
+                        source_id=str(r["source_id"] or "")[:128],
+                        destination_id=str(r["destination_id"] or "")[:128],
+                        status=r["status"],
+                        message=r["message"] or "",
+                        tries=r["tries"],
+                        input=r["input"],
+                        output=r["output"],
+                        response=r["response"],
+                        duration_ms=r["duration_ms"],
+                    )
+                    for r in records
+                ],
+                batch_size=1000,
+            )
+            if logs:
+                RunLog.objects.bulk_create(
+                    [
+                        RunLog(
+                            organization=organization,
+                            run=run,
+                            node_id=line["node_id"],
+                            level=line["level"],
+                            message=line["message"],
+                            ts=datetime.fromtimestamp(float(line["ts"]), UTC),
+                        )
+                        for line in logs
+                    ]
+                )
+            Run.objects.filter(pk=run.pk).update(last_activity_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def run_finished(
+    *,
+    agent,
+    run_id: str,
+    status: str,
+    counts: dict,
+    cursor_before,
+    cursor_after,
+    started_at: str,
+    finished_at: str,
+    error,
+) -> None:
+    run = _run_of_agent(agent, run_id, lock=True)
+    if run.status in FINAL_STATUSES:
+        return  # a resend after a lost ack: acked again, nothing changes
+    _apply_counts(run, counts)
+    run.cursor_before = cursor_before or ""
+    run.cursor_after = cursor_after or ""
+    run.error = error or ""
+    run.started_at = _parse(started_at) or run.started_at
+    run.finished_at = _parse(finished_at) or timezone.now()
+    run.save(
+        update_fields=[
+            "counts",
+            "records_read",
+            "records_succeeded",
+            "records_failed",
+            "records_skipped",
+            "records_warnings",
+            "cursor_before",
+            "cursor_after",
+            "error",
+            "started_at",
+            "finished_at",
+        ]
+    )
+    if status not in FINAL_STATUSES:
+        raise FrameRefused("invalid_status", f"run.finished status {status!r} is not a final status")
+    run_transition(run, status)
+    run_changed_on_commit(run)
+
+
+def _parse(value: str | None):
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

@@ -1,0 +1,146 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from portal.tenants.scoping import TenantModel
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued"
+    DISPATCHED = "dispatched"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    LOST = "lost"
+
+
+FINAL_STATUSES = {RunStatus.SUCCEEDED, RunStatus.COMPLETED_WITH_ERRORS, RunStatus.FAILED, RunStatus.CANCELLED}
+
+
+class Trigger(models.TextChoices):
+    MANUAL = "manual"
+    API = "api"
+    SCHEDULE = "schedule"
+    WEBHOOK = "webhook"
+    REPROCESS = "reprocess"
+    AGENT = "agent"
+    AGENT_SCHEDULE = "agent_schedule"
+
+
+class Run(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey("workflows.Workflow", on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey("workflows.WorkflowVersion", on_delete=models.PROTECT, related_name="runs")
+    plan_hash = models.CharField(max_length=64)
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
+    status = models.CharField(
+        max_length=24, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reprocess_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reprocesses"
+    )
+    record_ids = models.JSONField(null=True, blank=True)  # reprocess: only these source ids
+    local_id = models.CharField(max_length=64, blank=True)  # the agent's id for a run it opened itself
+    counts = models.JSONField(
+        default=dict, blank=True
+    )  # {node_id: {read, succeeded, failed, skipped, warnings}}
+    records_read = models.IntegerField(default=0)
+    records_succeeded = models.IntegerField(default=0)
+    records_failed = models.IntegerField(default=0)
+    records_skipped = models.IntegerField(default=0)
+    records_warnings = models.IntegerField(default=0)
+    cursor_before = models.CharField(max_length=64, blank=True)
+    cursor_after = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    transitions = models.JSONField(default=list, blank=True)  # [{"status", "at"}]
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["agent", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "local_id"],
+                condition=~models.Q(local_id=""),
+                name="one_run_per_agent_local_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} of {self.workflow_id} ({self.status})"
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class SnapshotBatch(TenantModel):
+    """One `snapshot.batch` frame, unique by (run, node, seq): a resent batch is accepted exactly once."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="batches")
+    node_id = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    records = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "node_id", "seq"], name="one_batch_per_run_node_seq")
+        ]
+
+
+class SnapshotRecord(TenantModel):
+    """What happened to one record at one node of a run (the Resync Bucket row and its File)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="records")
+    node_id = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    record_key = models.CharField(max_length=128)
+    source_id = models.CharField(max_length=128, blank=True)
+    destination_id = models.CharField(max_length=128, blank=True)
+    status = models.CharField(max_length=10)
+    message = models.TextField(blank=True)
+    tries = models.PositiveIntegerField(default=1)
+    input = models.JSONField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["run", "node_id", "id"]),
+            models.Index(fields=["run", "node_id", "status", "id"]),
+            models.Index(fields=["run", "source_id"]),
+            models.Index(fields=["run", "destination_id"]),
+        ]
+
+
+class RunLog(TenantModel):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="logs")
+    node_id = models.CharField(max_length=64)
+    ts = models.DateTimeField()
+    level = models.CharField(max_length=10)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["ts", "id"]
+        indexes = [models.Index(fields=["run", "node_id", "ts"])]
