@@ -12,6 +12,7 @@ committed *pending* cross-reference, so after a crash the runner asks Sage befor
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS bucket (
 CREATE TABLE IF NOT EXISTS runs (
     local_id TEXT PRIMARY KEY, portal_run_id TEXT, workflow_id TEXT NOT NULL, plan_hash TEXT NOT NULL,
     trigger TEXT NOT NULL, status TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL,
-    counts_json TEXT NOT NULL DEFAULT '{}', cursor_before TEXT, cursor_after TEXT, error TEXT);
+    counts_json TEXT NOT NULL DEFAULT '{}', cursor_before TEXT, cursor_after TEXT, error TEXT,
+    owner_pid INTEGER);
 CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (workflow_id, started_at);
 CREATE TABLE IF NOT EXISTS transactions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL,
@@ -352,8 +354,17 @@ class AgentState:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO runs (local_id, portal_run_id, workflow_id, plan_hash, trigger, status, started_at, "
-                "cursor_before) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
-                (local_id, portal_run_id, workflow_id, plan_hash, trigger, time.time(), cursor_before),
+                "cursor_before, owner_pid) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                (
+                    local_id,
+                    portal_run_id,
+                    workflow_id,
+                    plan_hash,
+                    trigger,
+                    time.time(),
+                    cursor_before,
+                    os.getpid(),
+                ),
             )
 
     def run_finish(
@@ -393,6 +404,21 @@ class AgentState:
 
     def runs_unfinished(self) -> list[dict[str, Any]]:
         return [_run_dict(r) for r in self._query("SELECT * FROM runs WHERE status = 'running'")]
+
+    def run_counts_recorded(self, local_id: str) -> dict[str, dict[str, int]]:
+        """Counts of the records a run committed (what its snapshot batches carry)."""
+        names = {"success": "succeeded", "failed": "failed", "skipped": "skipped", "warning": "warnings"}
+        counts: dict[str, dict[str, int]] = {}
+        for node_id, status, number in self._query(
+            "SELECT node_id, status, COUNT(*) FROM transactions WHERE run_id = ? GROUP BY node_id, status",
+            (local_id,),
+        ):
+            node = counts.setdefault(
+                node_id, {"read": 0, "succeeded": 0, "failed": 0, "skipped": 0, "warnings": 0}
+            )
+            node["read"] += number
+            node[names[status]] += number
+        return counts
 
     # -- transactions (local history) and the outbox --------------------------------------
     def transactions_add(self, rows: list[tuple]) -> None:
@@ -501,6 +527,7 @@ def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
         "cursor_before",
         "cursor_after",
         "error",
+        "owner_pid",
     ]
     data = dict(zip(keys, row, strict=True))
     data["counts"] = json.loads(data.pop("counts_json") or "{}")

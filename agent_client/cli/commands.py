@@ -22,6 +22,7 @@ from agent_client.config import (
 from agent_client.plan import Plan, plan_from_dict, plan_load
 from agent_client.runner import RunOptions, RunResult, run_plan
 from agent_client.runner.cursor import validate_cursor
+from agent_client.runner.recovery import runs_recover_interrupted
 from agent_client.state import AgentState
 
 
@@ -114,6 +115,7 @@ def workflows(args) -> int:
 
 def _run(args, config: AgentConfig, state: AgentState, plan: Plan, options: RunOptions) -> RunResult:
     lookup_tables.tables_current(state)  # the templates' defaults on first use
+    runs_recover_interrupted(state, to_outbox=bool(config.portal.get("token")))
     clients = clients_for(config, plan)
     bar = None if getattr(args, "quiet", False) else ProgressBar(plan.workflow_name)
     options.on_progress = bar.update if bar else None

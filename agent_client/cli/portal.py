@@ -10,6 +10,7 @@ from agent_client.link import Link, LinkStopped, runner_executor
 from agent_client.link.oneshot import config_update, lookups_update, portal_settings
 from agent_client.link.register import agent_register, registration_save
 from agent_client.link.updates import UpdateResult
+from agent_client.runner.recovery import runs_recover_interrupted
 from agent_client.state import AgentState
 
 
@@ -30,6 +31,10 @@ def run(args) -> int:
     config = config_load(args.config)
     url, token = portal_settings(config)
     state = AgentState(config.state_path)
+    for local_id in runs_recover_interrupted(state, to_outbox=True):
+        print(
+            f"ferry-agent: run {local_id[:8]} was interrupted by a stop; reported as failed", file=sys.stderr
+        )
     link = Link(
         portal_url=url,
         token=token,

@@ -67,7 +67,7 @@ def run_request(
     reprocess_of: Run | None = None,
 ) -> Run:
     """Queue a run of the workflow's published plan and send it to its agent once committed."""
-    workflow = Workflow.objects.select_for_update().select_related("agent").get(pk=workflow.pk)
+    workflow = Workflow.objects.select_for_update(of=("self",)).select_related("agent").get(pk=workflow.pk)
     version = workflow.versions.filter(state=VersionState.PUBLISHED).first()
     if version is None:
         raise ValidationError(f"{workflow.name} has no published version: Generate and Publish it first.")
