@@ -8,6 +8,7 @@ report from the agent still lands and sets the true final state.
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portal.runs.events import run_completed_on_commit
 from portal.runs.models import FINAL_STATUSES, Run, RunStatus
 
 S = RunStatus
@@ -43,6 +44,8 @@ def run_transition(run: Run, status: str, *, save: bool = True) -> bool:
         run.started_at = now
     if status in FINAL_STATUSES:
         run.finished_at = run.finished_at or now
+    if status in FINAL_STATUSES or status == S.LOST:
+        run_completed_on_commit(run)
     if save:
         run.save(
             update_fields=[
