@@ -20,9 +20,7 @@ $(STAMP): agent_client/pyproject.toml requirements/agent.txt requirements/base.t
 venv: $(STAMP)
 
 demo: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
-	DEBUG=1 $(PY) manage.py demo_seed --url http://$(HOST):$(PORT)
-	DEBUG=1 $(PY) -m portal.serve --host $(HOST) --port $(PORT)
+	DEBUG=1 $(PY) manage.py demo --host $(HOST) --port $(PORT) $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

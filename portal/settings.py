@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "portal.tenants",
     "portal.agents",
     "portal.runs",
+    "portal.demo",
     "portal.connectors",
     "portal.workflows",
 ]

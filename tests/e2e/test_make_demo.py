@@ -1,18 +1,31 @@
-"""`make demo` on the embedded default serves the login page and the printed credentials log in."""
+"""`make demo` on the embedded default plays the story, serves the portal, and the printed login works."""
 
 import re
 import subprocess
 import threading
+import time
 
 import pytest
 import requests
 
-from tests.helpers import ROOT, csrf_token, embedded_env, free_port, stop, wait_for_port
+from tests.helpers import ROOT, csrf_token, embedded_env, free_port, stop
 
 pytestmark = [pytest.mark.e2e]
 
 
-def test_it_serves_the_portal_and_the_printed_login_works(tmp_path):
+def _wait_for(lines: list[str], pattern: str, process: subprocess.Popen, timeout: float = 300) -> re.Match:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(pattern, "".join(lines))
+        if found:
+            return found
+        if process.poll() is not None:
+            raise AssertionError(f"make demo stopped with {process.returncode}:\n{''.join(lines)}")
+        time.sleep(0.2)
+    raise AssertionError(f"make demo never printed {pattern!r}:\n{''.join(lines)}")
+
+
+def test_it_plays_the_story_and_the_printed_login_works(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         ["make", "--no-print-directory", "demo", f"PORT={port}"],
@@ -27,10 +40,14 @@ def test_it_serves_the_portal_and_the_printed_login_works(tmp_path):
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
     try:
-        wait_for_port(port, timeout=120, process=process)
+        found = _wait_for(lines, r"open (http://\S+)/login/ and log in as (\S+) / (\S+)", process)
         printed = "".join(lines)
-        found = re.search(r"open (http://\S+)/login/ and log in as (\S+) / (\S+)", printed)
-        assert found, printed
+        assert "Customer Add: succeeded" in printed
+        assert "Customer Update (+ Address Update): succeeded" in printed
+        assert re.search(r"address_update\s+read\s+500", printed)
+        assert (
+            "Sage 300 check: every Shopify customer and ship-to location is right (500 customers)." in printed
+        )
         base, email, password = found.groups()
         assert base == f"http://127.0.0.1:{port}"
         session = requests.Session()
