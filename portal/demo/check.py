@@ -16,7 +16,8 @@ from agent_client.plan import mapping_row, plan_from_dict
 from agent_client.runner.outcome import clean_payload
 
 
-def _feed(url: str) -> list[dict]:
+def sage_feed_all(url: str) -> list[dict]:
+    """Every row of a Sage 300 feed URL, following @odata.nextLink."""
     rows, next_url = [], url
     while next_url:
         response = requests.get(
@@ -29,7 +30,8 @@ def _feed(url: str) -> list[dict]:
     return rows
 
 
-def _shopify(url: str) -> list[dict]:
+def shopify_customers_all(url: str) -> list[dict]:
+    """Every Shopify customer with every address (the list endpoint shows at most 10 addresses)."""
     customers, next_url = [], f"{url}/admin/api/2025-07/customers.json?limit=250"
     headers = {"X-Shopify-Access-Token": "shpat_demo"}
     while next_url:
@@ -60,12 +62,12 @@ def sage_matches(*, shop_url: str, sage_url: str, add_plan: str, update_plan: st
     address_map = compile_mapping([mapping_row(r) for r in task.mapping])
     ship_to_map = compile_mapping([mapping_row(r) for r in task.ship_to_mapping])
     base = f"{sage_url}/-/SAMINC/AR"
-    in_sage = {c["CustomerNumber"]: c for c in _feed(f"{base}/ARCustomers")}
+    in_sage = {c["CustomerNumber"]: c for c in sage_feed_all(f"{base}/ARCustomers")}
     ship_tos: dict[str, dict[str, Any]] = {}
-    for location in _feed(f"{base}/ARShipToLocations"):
+    for location in sage_feed_all(f"{base}/ARShipToLocations"):
         ship_tos.setdefault(location["CustomerNumber"], {})[location["Description"]] = location
     problems: list[str] = []
-    for customer in _shopify(shop_url):
+    for customer in shopify_customers_all(shop_url):
         number = number_of.apply(customer, lookups).output["CustomerNumber"]
         actual = in_sage.get(number)
         if actual is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 
-import requests
+from portal.demo.check import sage_feed_all, shopify_customers_all
 
 DIGITS = string.digits + string.ascii_lowercase
 
@@ -99,37 +99,10 @@ def expected_ship_to(address: dict, tables: dict) -> dict:
     }
 
 
-def shopify_customers(url: str, token: str = "shpat_demo") -> list[dict]:
-    """Every customer with every address (the list endpoint shows at most 10 addresses)."""
-    headers = {"X-Shopify-Access-Token": token}
-    customers, next_url = [], f"{url}/admin/api/2025-07/customers.json?limit=250"
-    while next_url:
-        response = requests.get(next_url, headers=headers, timeout=30)
-        response.raise_for_status()
-        customers += response.json()["customers"]
-        link = response.headers.get("Link", "")
-        next_url = next(
-            (part.split(";")[0].strip()[1:-1] for part in link.split(",") if 'rel="next"' in part), None
-        )
-    for customer in customers:
-        if len(customer.get("addresses") or []) >= 10:
-            response = requests.get(
-                f"{url}/admin/api/2025-07/customers/{customer['id']}/addresses.json?limit=250",
-                headers=headers,
-                timeout=30,
-            )
-            customer["addresses"] = response.json()["addresses"]
-    return customers
+def shopify_customers(url: str) -> list[dict]:
+    """Every customer with every address (fetching is shared with the demo's check; mapping is not)."""
+    return shopify_customers_all(url)
 
 
 def sage_feed(url: str, entity: str) -> list[dict]:
-    rows, next_url = [], f"{url}/Sage300WebApi/v1.0/-/SAMINC/AR/{entity}"
-    while next_url:
-        response = requests.get(
-            next_url, auth=("WEBAPI", "webapi"), headers={"Content-Type": "application/json"}, timeout=30
-        )
-        response.raise_for_status()
-        body = response.json()
-        rows += body["value"]
-        next_url = body.get("@odata.nextLink")
-    return rows
+    return sage_feed_all(f"{url}/Sage300WebApi/v1.0/-/SAMINC/AR/{entity}")
