@@ -64,7 +64,7 @@ class RegistrationCodeSerializer(serializers.Serializer):
     command = serializers.CharField()
 
 
-def _code_response(code: str) -> dict:
+def registration_code_response(code: str) -> dict:
     return {
         "code": code,
         "expires_in_minutes": 15,
@@ -102,8 +102,17 @@ class AgentViewSet(
             description=serializer.validated_data.get("description", ""),
         )
         return Response(
-            {"agent": AgentSerializer(agent).data, "registration": _code_response(code)},
+            {"agent": AgentSerializer(agent).data, "registration": registration_code_response(code)},
             status=status.HTTP_201_CREATED,
+        )
+
+    def perform_update(self, serializer):
+        # Through the service: the (organization, name) constraint answers 400, not 500, and is audited.
+        services.agent_update(
+            agent=serializer.instance,
+            actor=self.request.user,
+            name=serializer.validated_data.get("name"),
+            description=serializer.validated_data.get("description"),
         )
 
     def perform_destroy(self, instance):
@@ -113,7 +122,7 @@ class AgentViewSet(
     @action(detail=True, methods=["post"])
     def rotate(self, request, org_slug, pk):
         """A new one-time code; old tokens stay valid for an hour after the agent registers with it."""
-        return Response(_code_response(services.agent_rotate(agent=self.get_object(), actor=request.user)))
+        return Response(registration_code_response(services.agent_rotate(agent=self.get_object(), actor=request.user)))
 
     @extend_schema(request=None, responses={200: AgentSerializer})
     @action(detail=True, methods=["post"])

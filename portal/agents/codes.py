@@ -12,4 +12,5 @@ def registration_code_new() -> str:
 
 
 def registration_code_normalize(code: str) -> str:
-    return code.strip().upper().replace(" ", "")
+    """The code as typed, in any case, with or without its dashes and spaces."""
+    return "".join(code.split()).upper().replace("-", "")

@@ -98,7 +98,10 @@ class AgentConsumer(AsyncWebsocketConsumer):
         if message.get("dispatch_run"):
             from portal.runs.services import run_mark_dispatched
 
-            await database_sync_to_async(run_mark_dispatched)(run_id=message["dispatch_run"])
+            try:
+                await database_sync_to_async(run_mark_dispatched)(run_id=message["dispatch_run"])
+            except Exception:  # noqa: BLE001 - the frame is out; the agent's run.accepted also moves the run on
+                log.exception("could not mark run %s dispatched", message["dispatch_run"])
 
     async def agent_detach(self, message):
         from agent_client.protocol import make_frame

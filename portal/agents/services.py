@@ -57,6 +57,30 @@ def agent_create(*, organization, name: str, actor, description: str = "") -> tu
 
 
 @transaction.atomic
+def agent_update(*, agent: Agent, actor, name: str | None = None, description: str | None = None) -> Agent:
+    """Rename or describe an agent; names stay unique within the organization."""
+    changed = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError("Name the agent after the server it runs on, e.g. 'sage-server-1'.")
+        taken = Agent.objects.for_organization(agent.organization).filter(name=name).exclude(pk=agent.pk)
+        if taken.exists():
+            raise ValidationError(f"An agent named {name!r} exists already: choose another name.")
+        changed["name"] = name
+    if description is not None:
+        changed["description"] = description
+    for field, value in changed.items():
+        setattr(agent, field, value)
+    if changed:
+        agent.save(update_fields=list(changed))
+        audit_record(
+            organization=agent.organization, actor=actor, action="agent.updated", target=agent, data=changed
+        )
+    return agent
+
+
+@transaction.atomic
 def agent_rotate(*, agent: Agent, actor) -> str:
     """A new registration code; when the agent registers with it, its old tokens expire after a grace period."""
     code = _code_issue(agent)

@@ -8,6 +8,8 @@ local id changes nothing and is acked again.
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
@@ -29,19 +31,28 @@ def _run_of_agent(agent, run_id: str, *, lock: bool = False) -> Run:
     queryset = Run.objects.for_organization(agent.organization).filter(agent=agent)
     if lock:
         queryset = queryset.select_for_update()
-    try:
-        run = queryset.filter(pk=run_id).first()
-    except (ValueError, TypeError):  # not a UUID
-        run = None
+    # Not a UUID: Django would raise ValidationError (not ValueError) and drop the socket.
+    pk = _uuid(run_id)
+    run = queryset.filter(pk=pk).first() if pk is not None else None
     if run is None:
         raise FrameRefused("unknown_run", f"run {run_id} is not a run of this agent")
     return run
 
 
-def _totals(counts: dict) -> dict[str, int]:
+def _source_node(run: Run) -> str | None:
+    """The plan's first node: it reads the source; post-tasks re-handle the same records."""
+    try:
+        nodes = json.loads(run.version.plan_json or "{}").get("nodes") or []
+    except ValueError:
+        return None
+    return nodes[0].get("id") if nodes and isinstance(nodes[0], dict) else None
+
+
+def _totals(counts: dict, source_node: str | None) -> dict[str, int]:
     totals = {"read": 0, "succeeded": 0, "failed": 0, "skipped": 0, "warnings": 0}
-    # The first node reads the source; post-tasks re-handle the same records.
-    first = next(iter(counts.values()), None)
+    # By the plan's first node, not the dict's first key: PostgreSQL's jsonb does not keep key
+    # order (it sorts keys by length), so after a round trip "address_update" comes first.
+    first = counts.get(source_node) if source_node in counts else next(iter(counts.values()), None)
     if first:
         totals = {name: int(first.get(name, 0)) for name in totals}
     return totals
@@ -49,7 +60,7 @@ def _totals(counts: dict) -> dict[str, int]:
 
 def _apply_counts(run: Run, counts: dict) -> None:
     run.counts = counts
-    totals = _totals(counts)
+    totals = _totals(counts, _source_node(run))
     run.records_read, run.records_succeeded = totals["read"], totals["succeeded"]
     run.records_failed, run.records_skipped = totals["failed"], totals["skipped"]
     run.records_warnings = totals["warnings"]
@@ -79,13 +90,14 @@ def run_open(*, agent, local_id: str, workflow_id: str, version: int, plan_hash:
     existing = Run.objects.for_organization(agent.organization).filter(agent=agent, local_id=local_id).first()
     if existing is not None:
         return existing
+    # Only workflows assigned to this agent: a Start Sync cannot borrow another agent's workflow.
     workflow = (
-        Workflow.objects.for_organization(agent.organization).filter(public_id=_uuid(workflow_id)).first()
+        Workflow.objects.for_organization(agent.organization)
+        .filter(public_id=_uuid(workflow_id), agent=agent)
+        .first()
     )
     if workflow is None:
-        raise FrameRefused(
-            "unknown_workflow", f"workflow {workflow_id} is not a workflow of this organization"
-        )
+        raise FrameRefused("unknown_workflow", f"workflow {workflow_id} is not assigned to this agent")
     version_row = workflow.versions.filter(number=version).first()
     if version_row is None or version_row.plan_hash != plan_hash:
         raise FrameRefused(
@@ -112,11 +124,9 @@ def run_open(*, agent, local_id: str, workflow_id: str, version: int, plan_hash:
 
 
 def _uuid(value: str):
-    import uuid
-
     try:
         return uuid.UUID(value)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         return None
 
 

@@ -1,0 +1,650 @@
+"""The agent websocket, /ws/agent/v1/, spoken to as an agent would: real ASGI application, real
+channel layer (Redis when REDIS_URL is set), real database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from agent_client.protocol import dump_frame, make_frame
+from portal.agents.models import Agent
+from portal.agents.services import agent_delete, agent_detach, agent_revoke, agent_update_configuration
+from portal.asgi import application
+from portal.runs.models import Run, RunLog, SnapshotBatch, SnapshotRecord
+from portal.runs.services import run_cancel, run_request
+from portal.workflows.design import workflow_create
+from portal.workflows.lifecycle import version_generate, version_publish
+from portal.workflows.selectors import lookup_tables_payload
+from tests.portal.agents.helpers import org_ready, snapshot_record
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WAIT = 5  # seconds a reply may take (a worker thread and PostgreSQL in between)
+db = database_sync_to_async
+
+
+@pytest.fixture
+def ready(acme, alice):
+    return org_ready(organization=acme, owner=alice)
+
+
+@pytest.fixture
+def charlies(globex, charlie):
+    return org_ready(organization=globex, owner=charlie, agent_name="globex-server")
+
+
+def communicator(token: str | None) -> WebsocketCommunicator:
+    headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
+    return WebsocketCommunicator(application, "/ws/agent/v1/", headers=headers)
+
+
+def hello_frame(plans=None, lookups_hash=None, protocol=1) -> dict:
+    return make_frame(
+        "hello", protocol=protocol, agent_version="1.4.0", hostname="sage01", platform="Windows-10",
+        plans=plans or {}, lookups_hash=lookups_hash, running=[],
+    )  # fmt: skip
+
+
+async def send(comm, frame: dict) -> None:
+    await comm.send_to(text_data=dump_frame(frame))
+
+
+async def ask(comm, frame: dict) -> dict:
+    await send(comm, frame)
+    return await comm.receive_json_from(timeout=WAIT)
+
+
+async def connected(token: str, **hello) -> tuple[WebsocketCommunicator, dict]:
+    comm = communicator(token)
+    ok, _ = await comm.connect(timeout=WAIT)
+    assert ok
+    welcome = await ask(comm, hello_frame(**hello))
+    assert welcome["type"] == "welcome"
+    return comm, welcome
+
+
+async def closed_with(comm) -> int:
+    output = await comm.receive_output(timeout=WAIT)
+    assert output["type"] == "websocket.close", output
+    return output["code"]
+
+
+async def settled(comm) -> None:
+    """The consumer handles one message at a time: once a heartbeat is acked, all before it are done."""
+    reply = await ask(
+        comm, make_frame("heartbeat", running=[], cpu_percent=None, rss_mb=None, outbox_depth=0)
+    )
+    assert reply["type"] == "heartbeat.ack"
+
+
+def strip_ids(frame: dict) -> dict:
+    return {key: value for key, value in frame.items() if key != "id"}
+
+
+def run_start(run: Run, workflow, version, **options) -> dict:
+    return {
+        "type": "run.start", "run_id": str(run.pk), "workflow_id": str(workflow.public_id), "version": version.number,
+        "plan_hash": version.plan_hash, "trigger": "manual", "options": options,
+    }  # fmt: skip
+
+
+async def dispatched_run(comm, ready, alice) -> Run:
+    run = await db(run_request)(workflow=ready.workflow, actor=alice)
+    frame = await comm.receive_json_from(timeout=WAIT)
+    assert strip_ids(frame) == run_start(run, ready.workflow, ready.version)
+    return run
+
+
+async def running_run(comm, ready, alice) -> Run:
+    run = await dispatched_run(comm, ready, alice)
+    await send(comm, make_frame("run.accepted", re=str(uuid.uuid4()), run_id=str(run.pk)))
+    await settled(comm)
+    return run
+
+
+async def fetch(model, **filters):
+    return await db(lambda: model.objects.get(**filters))()
+
+
+def finished_frame(run_id, status="completed_with_errors", counts=None) -> dict:
+    return make_frame(
+        "run.finished", run_id=str(run_id), status=status,
+        counts=counts or {"customer_add": {"read": 3, "succeeded": 2, "failed": 1, "skipped": 0, "warnings": 0}},
+        cursor_before="2025-01-01T00:00:00Z", cursor_after="2025-01-02T00:00:00Z",
+        started_at="2025-01-02T10:00:00+00:00", finished_at="2025-01-02T10:05:00+00:00", error=None,
+    )  # fmt: skip
+
+
+def batch_frame(run_id, seq=1, records=None, logs=None, node_id="customer_add") -> dict:
+    return make_frame(
+        "snapshot.batch", run_id=str(run_id), seq=seq, node_id=node_id,
+        records=records if records is not None else [snapshot_record(1), snapshot_record(2, status="failed")],
+        logs=logs if logs is not None else [
+            {"ts": 1735812000.5, "level": "info", "node_id": node_id, "message": "read 2 customers"}
+        ],
+    )  # fmt: skip
+
+
+# -- connecting ----------------------------------------------------------------------------------
+async def test_it_closes_4401_without_a_valid_token(ready):
+    for token in (None, "ferry_agt_not-a-token", "ferry_pat_a-personal-token", ready.token[:-1]):
+        comm = communicator(token)
+        ok, _ = await comm.connect(timeout=WAIT)
+
+        assert ok is True  # accepted, so the agent can read the close code
+        assert await closed_with(comm) == 4401
+
+
+async def test_it_closes_4401_for_a_revoked_token_and_4403_for_a_detached_agent(ready, alice):
+    await db(agent_detach)(agent=ready.agent, actor=alice)
+    comm = communicator(ready.token)
+    await comm.connect(timeout=WAIT)
+    assert await closed_with(comm) == 4403
+
+    await db(agent_revoke)(agent=ready.agent, actor=alice)
+    comm = communicator(ready.token)
+    await comm.connect(timeout=WAIT)
+    assert await closed_with(comm) == 4401
+
+
+async def test_it_closes_4426_for_another_protocol_version(ready):
+    comm = communicator(ready.token)
+    await comm.connect(timeout=WAIT)
+
+    await send(comm, hello_frame(protocol=2))
+
+    assert await closed_with(comm) == 4426
+
+
+async def test_it_answers_frames_before_hello_with_an_error(ready):
+    comm = communicator(ready.token)
+    await comm.connect(timeout=WAIT)
+    frame = make_frame("lookups.get")
+
+    reply = await ask(comm, frame)
+
+    assert strip_ids(reply) == {
+        "type": "error", "re": frame["id"], "code": "hello_first", "message": "send hello before anything else"
+    }  # fmt: skip
+    await comm.disconnect()
+
+
+async def test_it_welcomes_the_agent_with_pending_runs_and_stale_configuration(ready, alice, acme):
+    queued = await db(run_request)(workflow=ready.workflow, actor=alice)  # the agent is offline
+
+    comm, welcome = await connected(ready.token)
+
+    lookups_hash, _ = await db(lookup_tables_payload)(acme)
+    assert set(welcome) == {
+        "type", "id", "re", "agent_id", "organization", "heartbeat_s", "server_time", "pending", "stale"
+    }  # fmt: skip
+    assert (welcome["agent_id"], welcome["organization"], welcome["heartbeat_s"]) == (
+        str(ready.agent.pk),
+        "acme",
+        20,
+    )
+    assert [strip_ids(frame) for frame in welcome["pending"]] == [
+        run_start(queued, ready.workflow, ready.version)
+    ]
+    assert welcome["stale"] == {"plans": [str(ready.workflow.public_id)], "lookups": True}
+    agent = await fetch(Agent, pk=ready.agent.pk)
+    assert (agent.online, agent.version, agent.hostname, agent.platform) == (
+        True,
+        "1.4.0",
+        "sage01",
+        "Windows-10",
+    )
+    assert agent.plans == {} and agent.lookups_hash == ""
+    await comm.disconnect()
+
+    comm, welcome = await connected(
+        ready.token, plans={str(ready.workflow.public_id): ready.version.plan_hash}, lookups_hash=lookups_hash
+    )
+    assert welcome["stale"] == {"plans": [], "lookups": False}
+    agent = await fetch(Agent, pk=ready.agent.pk)
+    assert agent.plans == {str(ready.workflow.public_id): ready.version.plan_hash}
+    assert agent.lookups_hash == lookups_hash
+    await comm.disconnect()
+    assert (await fetch(Agent, pk=ready.agent.pk)).online is False
+
+
+INVALID_FRAMES = [  # (text, code, message, answers the frame id)
+        ("{not json", "invalid_json", "the frame is not valid JSON", False),
+        ("[1, 2]", "invalid_frame", "a frame must be a JSON object", False),
+        ('{"type": "bogus", "id": "%s"}', "unknown_type", 'unknown frame type "bogus"', True),
+        (
+            '{"type": "welcome", "id": "%s"}', "wrong_direction",
+            "welcome: frames of this type are sent by the portal, not by the agent", True,
+        ),
+        (
+            '{"type": "heartbeat", "id": "%s", "running": [], "cpu_percent": 1, "rss_mb": 2}',
+            "missing_field", 'heartbeat: field "outbox_depth" is missing', True,
+        ),
+        (
+            '{"type": "lookups.get", "id": "%s", "tables": {}}',
+            "unknown_field", 'lookups.get: field "tables" is not a field of the protocol', True,
+        ),
+        (
+            '{"type": "snapshot.batch", "id": "%s", "run_id": "r", "seq": 0, "node_id": "n", "records": [], "logs": []}',
+            "invalid_field", 'snapshot.batch: field "seq" must be a positive integer', True,
+        ),
+        (
+            '{"type": "run.accepted", "id": "%s", "run_id": "r"}',
+            "missing_field", 'run.accepted: field "re" is missing (the id of the run.start frame this answers)', True,
+        ),
+]  # fmt: skip
+
+
+async def test_it_answers_invalid_frames_with_exact_errors(ready):
+    comm, _ = await connected(ready.token)
+
+    for text, code, message, answers in INVALID_FRAMES:
+        frame_id = str(uuid.uuid4())
+        reply = await ask_text(comm, text % frame_id if "%s" in text else text)
+        assert strip_ids(reply) == {
+            "type": "error",
+            "re": frame_id if answers else None,
+            "code": code,
+            "message": message,
+        }
+
+    await settled(comm)  # the socket stays open
+    await comm.disconnect()
+
+
+async def ask_text(comm, text: str) -> dict:
+    await comm.send_to(text_data=text)
+    return await comm.receive_json_from(timeout=WAIT)
+
+
+async def test_it_acks_heartbeats_and_stores_the_agents_presence(ready):
+    comm, _ = await connected(ready.token)
+    frame = make_frame("heartbeat", running=[], cpu_percent=12.5, rss_mb=88.0, outbox_depth=7)
+    before = time.time()
+
+    reply = await ask(comm, frame)
+
+    assert strip_ids(reply) == {"type": "heartbeat.ack", "re": frame["id"]}
+    agent = await fetch(Agent, pk=ready.agent.pk)
+    assert (agent.online, agent.cpu_percent, agent.rss_mb, agent.outbox_depth) == (True, 12.5, 88.0, 7)
+    assert agent.last_seen_at.timestamp() >= before - 1
+    await comm.disconnect()
+
+
+async def test_it_sends_the_published_plans_on_config_get(ready):
+    comm, _ = await connected(ready.token)
+    frame = make_frame("config.get")
+
+    reply = await ask(comm, frame)
+
+    assert strip_ids(reply) == {
+        "type": "config.plans", "re": frame["id"],
+        "plans": [{
+            "workflow_id": str(ready.workflow.public_id), "version": 1, "plan_hash": ready.version.plan_hash,
+            "plan": json.loads(ready.version.plan_json),
+        }],
+    }  # fmt: skip
+    filtered = await ask(comm, make_frame("config.get", workflow_ids=[str(uuid.uuid4())]))
+    assert filtered["plans"] == []
+    await comm.disconnect()
+
+
+async def test_it_sends_the_lookup_tables_on_lookups_get(ready, acme):
+    comm, _ = await connected(ready.token)
+    frame = make_frame("lookups.get")
+
+    reply = await ask(comm, frame)
+
+    lookups_hash, tables = await db(lookup_tables_payload)(acme)
+    assert strip_ids(reply) == {
+        "type": "lookups.tables",
+        "re": frame["id"],
+        "hash": lookups_hash,
+        "tables": tables,
+    }
+    assert set(tables) >= {"Tax"}
+    await comm.disconnect()
+
+
+# -- runs ----------------------------------------------------------------------------------------
+async def test_it_dispatches_a_requested_run_and_the_agent_accepts_it(ready, alice):
+    comm, _ = await connected(ready.token)
+
+    run = await dispatched_run(comm, ready, alice)
+    await settled(comm)
+
+    assert (await fetch(Run, pk=run.pk)).status == "dispatched"
+    await send(comm, make_frame("run.accepted", re=str(uuid.uuid4()), run_id=str(run.pk)))
+    await settled(comm)
+    stored = await fetch(Run, pk=run.pk)
+    assert stored.status == "running"
+    assert [t["status"] for t in stored.transitions] == ["queued", "dispatched", "running"]
+    assert stored.started_at is not None
+    # A reconnect no longer sees it as pending.
+    await comm.disconnect()
+    comm, welcome = await connected(ready.token)
+    assert welcome["pending"] == []
+    await comm.disconnect()
+
+
+async def test_it_fails_a_run_the_agent_rejects(ready, alice):
+    comm, _ = await connected(ready.token)
+    run = await dispatched_run(comm, ready, alice)
+
+    await send(
+        comm, make_frame("run.rejected", re=str(uuid.uuid4()), run_id=str(run.pk), reason="plan unknown")
+    )
+    await settled(comm)
+
+    stored = await fetch(Run, pk=run.pk)
+    assert (stored.status, stored.error) == ("failed", "the agent refused the run: plan unknown")
+    await comm.disconnect()
+
+
+async def test_it_stores_snapshot_batches_once(ready, alice):
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    frame = batch_frame(run.pk)
+
+    first = await ask(comm, frame)
+    again = await ask(comm, frame)
+
+    for reply in (first, again):
+        assert strip_ids(reply) == {
+            "type": "snapshot.ack",
+            "re": frame["id"],
+            "run_id": str(run.pk),
+            "seq": 1,
+        }
+    rows = await db(lambda: list(SnapshotRecord.objects.filter(run=run).order_by("id").values(
+        "organization_id", "node_id", "seq", "record_key", "source_id", "destination_id", "status", "message",
+        "tries", "input", "output", "response", "duration_ms",
+    )))()  # fmt: skip
+    expected = [snapshot_record(1), snapshot_record(2, status="failed")]
+    assert rows == [
+        {**record, "destination_id": record["destination_id"] or "", "organization_id": ready.agent.organization_id,
+         "node_id": "customer_add", "seq": 1}
+        for record in expected
+    ]  # fmt: skip
+    logs = await db(
+        lambda: list(RunLog.objects.filter(run=run).values_list("node_id", "level", "message", "ts"))
+    )()
+    assert [(n, lv, m, ts.timestamp()) for n, lv, m, ts in logs] == [
+        ("customer_add", "info", "read 2 customers", 1735812000.5)
+    ]
+    assert await db(SnapshotBatch.objects.filter(run=run).count)() == 1
+    second = await ask(comm, batch_frame(run.pk, seq=2, records=[snapshot_record(3)], logs=[]))
+    assert second["type"] == "snapshot.ack" and second["seq"] == 2
+    assert await db(SnapshotRecord.objects.filter(run=run).count)() == 3
+    await comm.disconnect()
+
+
+async def test_it_finishes_a_run_once(ready, alice):
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    frame = finished_frame(run.pk)
+
+    reply = await ask(comm, frame)
+
+    assert strip_ids(reply) == {"type": "run.finished.ack", "re": frame["id"], "run_id": str(run.pk)}
+    stored = await fetch(Run, pk=run.pk)
+    expected = (
+        "completed_with_errors",
+        3,
+        2,
+        1,
+        0,
+        0,
+        "2025-01-01T00:00:00Z",
+        "2025-01-02T00:00:00Z",
+        300.0,
+        {"customer_add": {"read": 3, "succeeded": 2, "failed": 1, "skipped": 0, "warnings": 0}},
+    )
+    summary = lambda r: (  # noqa: E731
+        r.status, r.records_read, r.records_succeeded, r.records_failed, r.records_skipped, r.records_warnings,
+        r.cursor_before, r.cursor_after, r.duration_s, r.counts,
+    )  # fmt: skip
+    assert summary(stored) == expected
+    again = finished_frame(run.pk, status="succeeded")
+    reply = await ask(comm, again)
+    assert strip_ids(reply) == {"type": "run.finished.ack", "re": again["id"], "run_id": str(run.pk)}
+    assert summary(await fetch(Run, pk=run.pk)) == expected
+    await comm.disconnect()
+
+
+async def test_it_opens_an_agent_run_once_per_local_id(ready):
+    comm, _ = await connected(ready.token)
+    frame = make_frame(
+        "run.open", local_id="local-1", workflow_id=str(ready.workflow.public_id), version=1,
+        plan_hash=ready.version.plan_hash, trigger="agent_schedule",
+    )  # fmt: skip
+
+    reply = await ask(comm, frame)
+    again = await ask(comm, {**frame, "id": str(uuid.uuid4())})
+
+    run = await fetch(Run, local_id="local-1")
+    assert strip_ids(reply) == {
+        "type": "run.opened",
+        "re": frame["id"],
+        "local_id": "local-1",
+        "run_id": str(run.pk),
+    }
+    assert (again["local_id"], again["run_id"]) == ("local-1", str(run.pk))
+    assert (run.status, run.trigger, run.agent_id, run.version_id) == (
+        "running",
+        "agent_schedule",
+        ready.agent.pk,
+        ready.version.pk,
+    )
+    assert await db(Run.objects.count)() == 1
+    other = await ask(comm, {**frame, "id": str(uuid.uuid4()), "local_id": "local-2"})
+    assert other["run_id"] != str(run.pk)
+    assert await db(Run.objects.count)() == 2
+    wrong_plan = {**frame, "id": str(uuid.uuid4()), "local_id": "local-3", "plan_hash": "f" * 64}
+    error = await ask(comm, wrong_plan)
+    assert strip_ids(error) == {
+        "type": "error", "re": wrong_plan["id"], "code": "unknown_plan",
+        "message": f"run.open: Customer Add has no version 1 with plan {'f' * 12}",
+    }  # fmt: skip
+    await comm.disconnect()
+
+
+def customer_update_workflow(organization, owner, agent):
+    workflow = workflow_create(
+        organization=organization, actor=owner, template="customer_update", agent=agent
+    )
+    version_publish(workflow=workflow, version=version_generate(workflow=workflow, actor=owner), actor=owner)
+    return workflow
+
+
+def counts(read, succeeded=0, failed=0):
+    return {"read": read, "succeeded": succeeded, "failed": failed, "skipped": 0, "warnings": 0}
+
+
+async def test_it_counts_the_source_node_when_post_tasks_report_progress(ready, alice, acme):
+    workflow = await db(customer_update_workflow)(acme, alice, ready.agent)
+    comm, _ = await connected(ready.token)
+    run = await db(run_request)(workflow=workflow, actor=alice)
+    await comm.receive_json_from(timeout=WAIT)  # run.start
+    progress = [("customer_update", counts(10, 9, 1)), ("address_update", counts(9, 9)),
+                ("customer_update", counts(20, 18, 2)), ("address_update", counts(18, 17, 1))]  # fmt: skip
+
+    for node_id, node_counts in progress:
+        await send(comm, make_frame("run.progress", run_id=str(run.pk), node_id=node_id, counts=node_counts))
+        await settled(comm)
+        stored = await fetch(Run, pk=run.pk)
+        read_by_source = next(c for n, c in reversed(progress[: progress.index((node_id, node_counts)) + 1])
+                              if n == "customer_update")  # fmt: skip
+        assert (stored.records_read, stored.records_succeeded, stored.records_failed) == (
+            read_by_source["read"],
+            read_by_source["succeeded"],
+            read_by_source["failed"],
+        )
+
+    assert stored.status == "running"  # progress of a dispatched run means it runs
+    assert stored.counts == {"customer_update": counts(20, 18, 2), "address_update": counts(18, 17, 1)}
+    await comm.disconnect()
+
+
+async def test_it_pushes_run_cancel_when_a_running_run_is_cancelled(ready, alice):
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+
+    await db(run_cancel)(run=run, actor=alice)
+
+    frame = await comm.receive_json_from(timeout=WAIT)
+    assert strip_ids(frame) == {"type": "run.cancel", "run_id": str(run.pk)}
+    assert (await fetch(Run, pk=run.pk)).status == "running"  # until the agent reports `cancelled`
+    await comm.disconnect()
+
+
+async def test_it_pushes_config_available_when_a_workflow_is_published(ready, alice, acme):
+    comm, _ = await connected(ready.token)
+
+    workflow = await db(customer_update_workflow)(acme, alice, ready.agent)
+
+    frame = await comm.receive_json_from(timeout=WAIT)
+    version = await db(lambda: workflow.versions.get(state="published"))()
+    assert strip_ids(frame) == {
+        "type": "config.available", "workflow_id": str(workflow.public_id), "version": 1,
+        "plan_hash": version.plan_hash,
+    }  # fmt: skip
+    await comm.disconnect()
+
+
+async def test_it_pushes_configuration_and_lookups_on_update_configuration(ready, alice, acme):
+    comm, _ = await connected(ready.token)
+
+    sent = await db(agent_update_configuration)(agent=ready.agent, actor=alice)
+
+    frames = [strip_ids(await comm.receive_json_from(timeout=WAIT)) for _ in range(sent)]
+    lookups_hash, _ = await db(lookup_tables_payload)(acme)
+    assert frames == [
+        {"type": "config.available", "workflow_id": str(ready.workflow.public_id), "version": 1,
+         "plan_hash": ready.version.plan_hash},
+        {"type": "lookups.available", "lookups_hash": lookups_hash},
+    ]  # fmt: skip
+    await comm.disconnect()
+
+
+# -- one socket per agent, and the portal closing it ---------------------------------------------
+async def test_it_supersedes_the_older_socket_of_the_same_agent(ready, alice):
+    first, _ = await connected(ready.token)
+
+    second, _ = await connected(ready.token)
+
+    assert await closed_with(first) == 4409
+    await first.disconnect()  # the superseded socket going away does not mark the agent offline
+    assert (await fetch(Agent, pk=ready.agent.pk)).online is True
+    run = await dispatched_run(second, ready, alice)
+    assert await first.receive_nothing(timeout=0.2)
+    await settled(second)
+    assert (await fetch(Run, pk=run.pk)).status == "dispatched"
+    await second.disconnect()
+    assert (await fetch(Agent, pk=ready.agent.pk)).online is False
+
+
+@pytest.mark.parametrize(("change", "code"), [("detach", 4403), ("revoke", 4401), ("delete", 4401)])
+async def test_it_closes_the_socket_when_the_agent_is_detached_revoked_or_deleted(ready, alice, change, code):
+    comm, _ = await connected(ready.token)
+    service = {"detach": agent_detach, "revoke": agent_revoke, "delete": agent_delete}[change]
+
+    await db(service)(agent=ready.agent, actor=alice)
+
+    if change == "detach":
+        frame = await comm.receive_json_from(timeout=WAIT)
+        assert strip_ids(frame) == {"type": "agent.detach", "reason": "detached in the portal"}
+    assert await closed_with(comm) == code
+
+
+# -- Charlie's agent names Acme's things ---------------------------------------------------------
+def acme_state(organization) -> tuple:
+    return (
+        list(Run.objects.filter(organization=organization).order_by("pk").values()),
+        SnapshotRecord.objects.filter(organization=organization).count(),
+        SnapshotBatch.objects.filter(organization=organization).count(),
+        RunLog.objects.filter(organization=organization).count(),
+    )
+
+
+async def test_it_refuses_frames_naming_another_organizations_runs(ready, charlies, alice, acme):
+    acme_comm, _ = await connected(ready.token)
+    run = await running_run(acme_comm, ready, alice)
+    await ask(acme_comm, batch_frame(run.pk))
+    await acme_comm.disconnect()
+    before = await db(acme_state)(acme)
+    comm, _ = await connected(charlies.token)
+    run_id = str(run.pk)
+    frames = [
+        make_frame("run.accepted", re=str(uuid.uuid4()), run_id=run_id),
+        make_frame("run.rejected", re=str(uuid.uuid4()), run_id=run_id, reason="no"),
+        make_frame("run.progress", run_id=run_id, node_id="customer_add", counts=counts(5)),
+        batch_frame(run_id, seq=2),
+        finished_frame(run_id, status="failed"),
+        make_frame("run.accepted", re=str(uuid.uuid4()), run_id="not-a-uuid"),
+    ]
+
+    replies = [await ask(comm, frame) for frame in frames]
+
+    assert [strip_ids(reply) for reply in replies] == [
+        {"type": "error", "re": frame["id"], "code": "unknown_run",
+         "message": f"{frame['type']}: run {frame['run_id']} is not a run of this agent"}
+        for frame in frames
+    ]  # fmt: skip
+    opened = make_frame(
+        "run.open", local_id="charlie-1", workflow_id=str(ready.workflow.public_id), version=1,
+        plan_hash=ready.version.plan_hash, trigger="agent",
+    )  # fmt: skip
+    assert strip_ids(await ask(comm, opened)) == {
+        "type": "error", "re": opened["id"], "code": "unknown_workflow",
+        "message": f"run.open: workflow {ready.workflow.public_id} is not assigned to this agent",
+    }  # fmt: skip
+    plans = await ask(comm, make_frame("config.get", workflow_ids=[str(ready.workflow.public_id)]))
+    assert plans["plans"] == []
+    assert await db(acme_state)(acme) == before
+    assert await db(Run.objects.filter(organization=charlies.agent.organization).count)() == 0
+    await comm.disconnect()
+
+
+async def test_it_refuses_frames_naming_another_agents_runs_of_the_same_organization(ready, alice, acme):
+    run = await db(run_request)(workflow=ready.workflow, actor=alice)
+    other = await db(org_ready_second_agent)(acme, alice)
+    before = await db(acme_state)(acme)
+    comm, welcome = await connected(other)
+    assert welcome["pending"] == []
+    frame = make_frame("run.accepted", re=str(uuid.uuid4()), run_id=str(run.pk))
+
+    reply = await ask(comm, frame)
+
+    assert (reply["code"], reply["re"]) == ("unknown_run", frame["id"])
+    assert await db(acme_state)(acme) == before
+    await comm.disconnect()
+
+
+def org_ready_second_agent(organization, owner) -> str:
+    from portal.agents.services import agent_create, agent_register
+
+    _, code = agent_create(organization=organization, name="sage-server-2", actor=owner)
+    return agent_register(code=code)[1]
+
+
+def redis_layer() -> bool:
+    return "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower()
+
+
+@pytest.mark.skipif(not redis_layer(), reason="the in-memory layer has no read timeout")
+async def test_it_keeps_an_idle_agent_connected_on_the_redis_layer(ready, alice):
+    comm, _ = await connected(ready.token)
+
+    await asyncio.sleep(6)  # idle past channels_redis' 5 s BZPOPMIN wait: the thing under test
+
+    await settled(comm)
+    await dispatched_run(comm, ready, alice)
+    await comm.disconnect()

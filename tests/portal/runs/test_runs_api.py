@@ -1,0 +1,486 @@
+"""Runs through the REST API: Run, cancel, reprocess, the Processed Snapshot (records, logs, one
+record's File); the watchdog; the run state machine."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from portal.agents.models import Agent
+from portal.agents.services import agent_detach
+from portal.runs import ingest
+from portal.runs.lifecycle import ALLOWED, IllegalTransition, run_transition
+from portal.runs.models import Run, RunLog, SnapshotRecord
+from portal.runs.services import runs_watchdog
+from portal.tenants.services import api_token_create
+from portal.workflows.lifecycle import version_reset_publish
+from tests.portal.agents.helpers import org_ready, snapshot_record
+
+pytestmark = pytest.mark.django_db
+
+FINAL = ["succeeded", "completed_with_errors", "failed", "cancelled"]
+
+
+@pytest.fixture
+def ready(acme, alice):
+    return org_ready(organization=acme, owner=alice)
+
+
+@pytest.fixture
+def operator(bob, bob_in_acme):
+    bob_in_acme.role = "operator"
+    bob_in_acme.save()
+    return bob
+
+
+def runs_url(org, *rest) -> str:
+    return "/".join([f"/api/orgs/{org.slug}/runs", *[str(part) for part in rest], ""])
+
+
+@pytest.fixture
+def pushed_to_agent(django_capture_on_commit_callbacks):
+    """`pushed_to_agent(agent_pk, action, expect)`: do `action` (its transaction "commits") while
+    listening on the agent's channel-layer group; returns (result, the `expect` messages pushed)."""
+    return lambda agent_pk, action, expect: _pushed(
+        django_capture_on_commit_callbacks, agent_pk, action, expect
+    )
+
+
+def _pushed(capture, agent_pk: int, action, expect: int):
+    layer = get_channel_layer()
+
+    def committed():
+        with capture(execute=True):
+            return action()
+
+    async def listen():
+        channel = await layer.new_channel()
+        await layer.group_add(f"agent-{agent_pk}", channel)
+        try:
+            result = await sync_to_async(committed)()
+            messages = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(expect)]
+        finally:
+            await layer.group_discard(f"agent-{agent_pk}", channel)
+        return result, messages
+
+    return async_to_sync(listen)()
+
+
+def make_run(ready, status="running", **fields) -> Run:
+    return Run.objects.create(
+        organization=ready.workflow.organization, workflow=ready.workflow, version=ready.version,
+        plan_hash=ready.version.plan_hash, agent=ready.agent, status=status, **fields,
+    )  # fmt: skip
+
+
+def with_records(ready, statuses: list[str]) -> Run:
+    """A finished run whose records 1..n had these statuses (record n: email customer<n>@example.com)."""
+    run = make_run(ready, status="running")
+    records = [snapshot_record(n, status=status) for n, status in enumerate(statuses, start=1)]
+    ingest.snapshot_batch_ingest(agent=ready.agent, run_id=str(run.pk), node_id="customer_add", seq=1,
+                                 records=records, logs=[])  # fmt: skip
+    return run
+
+
+# -- Run ------------------------------------------------------------------------------------------
+def test_it_runs_a_workflow_for_an_operator(api_as, operator, ready, pushed_to_agent):
+    api = api_as(operator)
+
+    response, pushed = pushed_to_agent(
+        ready.agent.pk,
+        lambda: api.post(runs_url(ready.agent.organization), {"workflow": ready.workflow.pk}),
+        1,
+    )
+
+    assert response.status_code == 201
+    run = Run.objects.get()
+    body = response.json()
+    assert (body["id"], body["status"], body["trigger"], body["workflow"], body["agent"]) == (
+        str(run.pk),
+        "queued",
+        "manual",
+        ready.workflow.pk,
+        ready.agent.pk,
+    )
+    assert (body["workflow_name"], body["version_number"], body["plan_hash"]) == (
+        "Customer Add",
+        1,
+        ready.version.plan_hash,
+    )
+    assert (run.requested_by, run.record_ids, run.reprocess_of) == (operator, None, None)
+    frame = pushed[0]["frame"]
+    assert pushed[0]["type"] == "agent.frame" and pushed[0]["dispatch_run"] == str(run.pk)
+    assert {k: v for k, v in frame.items() if k != "id"} == {
+        "type": "run.start", "run_id": str(run.pk), "workflow_id": str(ready.workflow.public_id), "version": 1,
+        "plan_hash": ready.version.plan_hash, "trigger": "manual", "options": {},
+    }  # fmt: skip
+
+
+def test_it_marks_runs_started_with_an_api_token_as_api_runs(api_client, alice, ready):
+    _, token = api_token_create(user=alice, name="ci")
+
+    response = api_client.post(
+        runs_url(ready.agent.organization),
+        {"workflow": ready.workflow.pk},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["trigger"] == "api"
+
+
+def test_it_refuses_runs_to_a_viewer(api_as, bob, bob_in_acme, ready):
+    response = api_as(bob).post(runs_url(ready.agent.organization), {"workflow": ready.workflow.pk})
+
+    assert response.status_code == 403
+    assert Run.objects.count() == 0
+
+
+def test_it_refuses_charlie_acmes_workflow(api_as, charlie, globex, ready, acme):
+    charlies = api_as(charlie)
+
+    own_org = charlies.post(runs_url(globex), {"workflow": ready.workflow.pk})
+    acmes_org = charlies.post(runs_url(acme), {"workflow": ready.workflow.pk})
+
+    assert (own_org.status_code, own_org.json()) == (
+        400,
+        {"detail": "workflow: no such workflow in this organization."},
+    )
+    assert acmes_org.status_code == 404
+    assert Run.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("problem", "sentence"),
+    [
+        ("unpublished", "Customer Add has no published version: Generate and Publish it first."),
+        ("inactive", "Customer Add is not active: switch it on first."),
+        ("no agent", "Customer Add has no agent: assign one in the workflow's settings."),
+        ("detached", "Agent sage-server is detached: attach it first."),
+    ],
+)
+def test_it_refuses_a_run_that_cannot_start(api_as, alice, ready, acme, problem, sentence):
+    workflow = ready.workflow
+    if problem == "unpublished":
+        version_reset_publish(workflow=workflow, actor=alice)
+    elif problem == "inactive":
+        workflow.is_active = False
+        workflow.save()
+    elif problem == "no agent":
+        workflow.agent = None
+        workflow.save()
+    else:
+        agent_detach(agent=ready.agent, actor=alice)
+
+    response = api_as(alice).post(runs_url(acme), {"workflow": workflow.pk})
+
+    assert (response.status_code, response.json()) == (400, {"detail": sentence})
+    assert Run.objects.count() == 0
+
+
+# -- cancel ---------------------------------------------------------------------------------------
+def test_it_cancels_a_queued_run(api_as, operator, ready, acme):
+    run = make_run(ready, status="queued")
+
+    response = api_as(operator).post(runs_url(acme, run.pk, "cancel"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    run.refresh_from_db()
+    assert (run.status, [t["status"] for t in run.transitions]) == ("cancelled", ["cancelled"])
+    assert run.finished_at is not None
+
+
+def test_it_asks_the_agent_to_cancel_a_running_run(api_as, operator, ready, acme, pushed_to_agent):
+    run = make_run(ready, status="running")
+    api = api_as(operator)
+
+    response, pushed = pushed_to_agent(ready.agent.pk, lambda: api.post(runs_url(acme, run.pk, "cancel")), 1)
+
+    assert response.status_code == 200 and response.json()["status"] == "running"
+    assert pushed[0]["type"] == "agent.frame"
+    assert {k: v for k, v in pushed[0]["frame"].items() if k != "id"} == {
+        "type": "run.cancel",
+        "run_id": str(run.pk),
+    }
+
+
+def test_it_refuses_to_cancel_a_finished_run(api_as, operator, ready, acme):
+    run = make_run(ready, status="succeeded")
+
+    response = api_as(operator).post(runs_url(acme, run.pk, "cancel"))
+
+    assert (response.status_code, response.json()) == (400, {"detail": "This run is succeeded already."})
+
+
+def test_it_lets_neither_a_viewer_nor_charlie_cancel(api_as, bob, bob_in_acme, charlie, globex, ready, acme):
+    run = make_run(ready, status="queued")
+
+    answers = [
+        api_as(bob).post(runs_url(acme, run.pk, "cancel")).status_code,
+        api_as(charlie).post(runs_url(acme, run.pk, "cancel")).status_code,
+        api_as(charlie).post(runs_url(globex, run.pk, "cancel")).status_code,
+    ]
+
+    assert answers == [403, 404, 404]
+    assert Run.objects.get(pk=run.pk).status == "queued"
+
+
+# -- reprocess ------------------------------------------------------------------------------------
+def test_it_reprocesses_every_failure_of_a_run(api_as, operator, ready, acme, pushed_to_agent):
+    source = with_records(ready, ["failed", "success", "failed", "skipped"])
+    api = api_as(operator)
+
+    response, pushed = pushed_to_agent(
+        ready.agent.pk, lambda: api.post(runs_url(acme, source.pk, "reprocess")), 1
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    failed_ids = [snapshot_record(1)["source_id"], snapshot_record(3)["source_id"]]
+    assert (body["trigger"], body["record_ids"], body["reprocess_of"], body["status"]) == (
+        "reprocess",
+        failed_ids,
+        str(source.pk),
+        "queued",
+    )
+    assert pushed[0]["frame"]["options"] == {"record_ids": failed_ids}
+    assert pushed[0]["frame"]["trigger"] == "reprocess"
+
+
+def test_it_reprocesses_chosen_records(api_as, operator, ready, acme):
+    source = with_records(ready, ["failed", "success", "failed"])
+    keys = [snapshot_record(3)["record_key"], snapshot_record(2)["record_key"]]
+
+    response = api_as(operator).post(
+        runs_url(acme, source.pk, "reprocess"), {"record_keys": keys}, format="json"
+    )
+
+    assert response.status_code == 201
+    run = Run.objects.get(pk=response.json()["id"])
+    assert (run.record_ids, run.reprocess_of_id, run.trigger) == (sorted(keys), source.pk, "reprocess")
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        ({}, "There is nothing to reprocess: no failed records match."),
+        ({"record_keys": ["no-such-key"]}, "There is nothing to reprocess: no failed records match."),
+        ({"record_keys": "7000000001"}, "record_keys: give a list of record keys."),
+    ],
+)
+def test_it_refuses_a_reprocess_with_nothing_to_do(api_as, operator, ready, acme, data, detail):
+    source = with_records(ready, ["success"])
+
+    response = api_as(operator).post(runs_url(acme, source.pk, "reprocess"), data, format="json")
+
+    assert (response.status_code, response.json()) == (400, {"detail": detail})
+    assert Run.objects.count() == 1
+
+
+def test_it_lets_neither_a_viewer_nor_charlie_reprocess(
+    api_as, bob, bob_in_acme, charlie, globex, ready, acme
+):
+    source = with_records(ready, ["failed"])
+
+    answers = [
+        api_as(bob).post(runs_url(acme, source.pk, "reprocess")).status_code,
+        api_as(charlie).post(runs_url(acme, source.pk, "reprocess")).status_code,
+        api_as(charlie).post(runs_url(globex, source.pk, "reprocess")).status_code,
+    ]
+
+    assert answers == [403, 404, 404]
+    assert Run.objects.count() == 1
+
+
+# -- the Processed Snapshot -----------------------------------------------------------------------
+def record_ids(response) -> list[int]:
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_it_filters_the_records_of_a_run(api_as, bob, bob_in_acme, ready, acme):
+    run = with_records(ready, ["success", "failed", "success", "failed", "skipped"])
+    ingest.snapshot_batch_ingest(agent=ready.agent, run_id=str(run.pk), node_id="address_update", seq=1,
+                                 records=[snapshot_record(2, status="failed")], logs=[])  # fmt: skip
+    ids = list(SnapshotRecord.objects.filter(run=run).order_by("id").values_list("id", flat=True))
+    api = api_as(bob)  # a viewer reads
+
+    def get(**params):
+        response = api.get(runs_url(acme, run.pk, "records"), params)
+        assert response.status_code == 200
+        return record_ids(response)
+
+    assert get() == ids
+    assert get(status="failed") == [ids[1], ids[3], ids[5]]
+    assert get(node="customer_add", status="failed") == [ids[1], ids[3]]
+    assert get(node="address_update") == [ids[5]]
+    assert get(search=snapshot_record(4)["source_id"]) == [ids[3]]
+    assert get(search="SHP000003") == [ids[2]]  # the Sage customer number
+    assert get(search="customer2@example.com") == [ids[1], ids[5]]
+    assert get(search="nobody@example.com") == []
+    row = api.get(runs_url(acme, run.pk, "records"), {"limit": 1}).json()["results"][0]
+    assert row == {
+        "id": ids[0], "node_id": "customer_add", "record_key": "7000000001", "source_id": "7000000001",
+        "destination_id": "SHP000001", "status": "success", "message": "", "tries": 1, "duration_ms": 12,
+    }  # fmt: skip
+
+
+def test_it_pages_records_with_a_keyset_cursor(api_as, alice, ready, acme):
+    run = with_records(ready, ["success"] * 5)
+    ids = list(SnapshotRecord.objects.filter(run=run).order_by("id").values_list("id", flat=True))
+    api = api_as(alice)
+
+    pages, after = [], None
+    while True:
+        params = {"limit": 2, **({"after": after} if after else {})}
+        body = api.get(runs_url(acme, run.pk, "records"), params).json()
+        pages.append(([row["id"] for row in body["results"]], body["next_after"]))
+        after = body["next_after"]
+        if after is None:
+            break
+
+    assert pages == [(ids[0:2], ids[1]), (ids[2:4], ids[3]), (ids[4:5], None)]
+    assert (
+        record_ids(api.get(runs_url(acme, run.pk, "records"), {"after": ids[2], "status": "success"}))
+        == ids[3:]
+    )
+
+
+def test_it_lists_the_logs_of_a_run(api_as, alice, ready, acme):
+    run = make_run(ready)
+    logs = [
+        {"ts": 1735812002.0, "level": "warning", "node_id": "address_update", "message": "no ship-to"},
+        {"ts": 1735812001.0, "level": "info", "node_id": "customer_add", "message": "read 5 customers"},
+    ]
+    ingest.snapshot_batch_ingest(agent=ready.agent, run_id=str(run.pk), node_id="customer_add", seq=1,
+                                 records=[], logs=logs)  # fmt: skip
+    api = api_as(alice)
+
+    everything = api.get(runs_url(acme, run.pk, "logs")).json()
+    one_node = api.get(runs_url(acme, run.pk, "logs"), {"node": "address_update"}).json()
+
+    assert everything == [
+        {
+            "ts": "2025-01-02T10:00:01Z",
+            "level": "info",
+            "node_id": "customer_add",
+            "message": "read 5 customers",
+        },
+        {
+            "ts": "2025-01-02T10:00:02Z",
+            "level": "warning",
+            "node_id": "address_update",
+            "message": "no ship-to",
+        },
+    ]
+    assert one_node == everything[1:]
+
+
+def test_it_shows_one_records_file(api_as, bob, bob_in_acme, charlie, globex, ready, acme):
+    run = with_records(ready, ["failed"])
+    record = SnapshotRecord.objects.get(run=run)
+
+    response = api_as(bob).get(f"/api/orgs/acme/snapshot-records/{record.pk}/")
+
+    expected = snapshot_record(1, status="failed")
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in ("input", "output", "response", "message", "status")} == {
+        k: expected[k] for k in ("input", "output", "response", "message", "status")
+    }
+    assert api_as(charlie).get(f"/api/orgs/globex/snapshot-records/{record.pk}/").status_code == 404
+    assert api_as(charlie).get(runs_url(globex, run.pk, "records")).status_code == 404
+    assert api_as(charlie).get(runs_url(globex, run.pk, "logs")).status_code == 404
+
+
+# -- watchdog -------------------------------------------------------------------------------------
+def test_it_marks_silent_runs_lost_and_a_late_report_still_lands(ready):
+    old = timezone.now() - timedelta(minutes=10, seconds=5)
+    silent = {
+        status: make_run(ready, status=status, last_activity_at=old)
+        for status in ("queued", "dispatched", "running")
+    }
+    recent = make_run(ready, status="running", last_activity_at=timezone.now() - timedelta(minutes=9))
+    finished = make_run(ready, status="succeeded", last_activity_at=old)
+
+    assert runs_watchdog() == 3
+
+    for run in silent.values():
+        run.refresh_from_db()
+        assert (run.status, run.error) == ("lost", "the agent stayed silent for more than 10 minutes")
+        assert run.transitions[-1]["status"] == "lost"
+    assert Run.objects.get(pk=recent.pk).status == "running"
+    assert Run.objects.get(pk=finished.pk).status == "succeeded"
+    assert runs_watchdog() == 0
+
+    ingest.run_finished(
+        agent=ready.agent, run_id=str(silent["running"].pk), status="succeeded",
+        counts={"customer_add": {"read": 4, "succeeded": 4, "failed": 0, "skipped": 0, "warnings": 0}},
+        cursor_before=None, cursor_after="c2", started_at="2025-01-02T10:00:00+00:00",
+        finished_at="2025-01-02T10:30:00+00:00", error=None,
+    )  # fmt: skip
+    late = Run.objects.get(pk=silent["running"].pk)
+    assert (late.status, late.error, late.records_succeeded, late.cursor_after) == ("succeeded", "", 4, "c2")
+    assert [t["status"] for t in late.transitions][-2:] == ["lost", "succeeded"]
+
+
+# -- the state machine ----------------------------------------------------------------------------
+LEGAL = {
+    "queued": {"dispatched", "running", "lost", *FINAL},
+    "dispatched": {"running", "lost", *FINAL},
+    "running": {"lost", *FINAL},
+    "lost": {"running", *FINAL},
+    **{status: set() for status in FINAL},
+}
+
+
+def test_it_declares_exactly_the_documented_transitions():
+    assert {str(k): {str(s) for s in v} for k, v in ALLOWED.items()} == LEGAL
+
+
+@pytest.mark.parametrize("start", list(LEGAL))
+def test_it_refuses_illegal_transitions(ready, start):
+    for target in LEGAL:
+        run = make_run(ready, status=start)
+        if target == start:
+            assert run_transition(run, target) is False
+        elif target in LEGAL[start]:
+            assert run_transition(run, target) is True
+            assert Run.objects.get(pk=run.pk).status == target
+        else:
+            with pytest.raises(IllegalTransition, match=f"^\\['A {start} run cannot become {target}.'\\]$"):
+                run_transition(run, target)
+            assert Run.objects.get(pk=run.pk).status == start
+
+
+def test_it_does_not_let_an_agent_move_a_finished_run_back(ready):
+    run = make_run(ready, status="cancelled")
+
+    ingest.run_accepted(agent=ready.agent, run_id=str(run.pk))
+    ingest.run_rejected(agent=ready.agent, run_id=str(run.pk), reason="late")
+    ingest.run_progress(agent=ready.agent, run_id=str(run.pk), node_id="customer_add", counts={"read": 1})
+
+    run.refresh_from_db()
+    assert (run.status, run.error, run.counts) == ("cancelled", "", {})
+
+
+def test_it_keeps_agent_fields_out_of_other_organizations(ready, charlie, globex):
+    charlies = org_ready(organization=globex, owner=charlie, agent_name="globex-server")
+    run = make_run(ready, status="dispatched")
+
+    for call in (
+        lambda: ingest.run_accepted(agent=charlies.agent, run_id=str(run.pk)),
+        lambda: ingest.snapshot_batch_ingest(agent=charlies.agent, run_id=str(run.pk), node_id="n", seq=1,
+                                             records=[snapshot_record(1)], logs=[]),
+    ):  # fmt: skip
+        with pytest.raises(ingest.FrameRefused) as refused:
+            call()
+        assert refused.value.code == "unknown_run"
+
+    assert Run.objects.get(pk=run.pk).status == "dispatched"
+    assert SnapshotRecord.objects.count() == 0 and RunLog.objects.count() == 0
+    assert Agent.objects.get(pk=ready.agent.pk).organization_id == ready.workflow.organization_id
