@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portal.dashboards.views import organization_dashboard
 from portal.tenants import selectors, services
 from portal.tenants.access import org_page
 from portal.tenants.forms import ApiTokenForm, InvitationForm, RoleForm, SignupForm
@@ -81,7 +82,7 @@ def invitation_open(request, raw):
 
 @org_page()
 def dashboard(request, organization):
-    return render(request, "tenants/dashboard.html", {"organization": organization})
+    return organization_dashboard(request, organization)
 
 
 @org_page()

@@ -25,7 +25,7 @@ def test_it_creates_a_workflow_from_the_gallery(acme, alice, client_as, connecti
     assert response["Location"] == f"/o/{acme.slug}/workflows/{workflow.pk}/design/"
     listing = client.get(f"/o/{acme.slug}/workflows/").content.decode()
     assert 'data-workflow="Customers to Sage"' in listing and "v1 draft" in listing
-    assert 'title="Run arrives with the agent link"' in listing
+    assert 'disabled title="Publish a version first">▶ Run</button>' in listing
 
 
 def test_it_renders_the_designer_with_its_design_and_catalog(acme, alice, client_as, update_workflow):
