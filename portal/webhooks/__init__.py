@@ -1,0 +1,1 @@
+"""Shopify webhooks as a run trigger: signed deliveries start (or join) a Customer Update run."""
