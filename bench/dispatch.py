@@ -1,0 +1,652 @@
+"""Run dispatch latency and snapshot ingest throughput of the portal, as real processes.
+
+    python bench/dispatch.py [--agents 1000] [--runs 2000] [--concurrency 1,20] [--portals 2]
+                             [--records 200000] [--batch 500] [--ingest-agents 4] [--window 8]
+
+Needs PostgreSQL and Redis: DATABASE_URL names the server (the benchmark creates and drops its
+own database on it, `ferry_bench`) and REDIS_URL the channel layer; without them it uses
+postgres://postgres@127.0.0.1:5432/ferry_bench and redis://127.0.0.1:6379/3.
+
+Setup (not measured): migrate, `integration_seed`, then 1,000 agents with tokens and one
+published Customer Add workflow each (rows copied in bulk), `--portals` ASGI processes
+(`python -m portal.serve`), and 1,000 protocol-speaking fake agents on websockets in this one
+asyncio process, spread over the portals.
+
+1. Dispatch: `--runs` POST /api/orgs/<slug>/runs/ with a personal token, `--concurrency` at a
+   time, each on an agent with no run in flight. Latency = from sending the POST to the fake
+   agent sending `run.accepted` (run.start went out through the Redis channel layer from
+   whichever portal process served the POST). Target p99 < 100 ms.
+2. Ingest: `--ingest-agents` agents each open a run (`run.open`) and stream `snapshot.batch`
+   frames of `--batch` realistic records (a Shopify customer of ~1.5 KB in, the Sage 300
+   customer out), `--window` unacked frames each, until `--records` are acked. Target ≥ 20,000
+   records/s. Baseline: the same rows inserted with psycopg2 `execute_values` from this process.
+
+The portals get the environment of this process, so DB_CONN_MAX_AGE=60 measures persistent
+database connections (the default, 0, opens one per request and per agent frame).
+
+Prints a table, then (last line) one JSON object with the figures and the targets. Never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import free_port, stop, wait_for_port  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ferry_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
+BENCH_DATABASE = "ferry_bench"
+P99_TARGET_MS = 100.0
+INGEST_TARGET = 20_000
+
+CREATE_AGENTS = """
+import json, os, uuid
+from django.db import transaction
+from portal.agents.models import Agent, AgentToken
+from portal.tenants.models import Organization
+from portal.tokens import token_hash, token_new, token_prefix
+from portal.workflows.models import Workflow, WorkflowVersion
+
+count = int(os.environ["BENCH_AGENTS"])
+organization = Organization.objects.get(slug=os.environ["BENCH_ORGANIZATION"])
+source = Workflow.objects.get(organization=organization, template="customer_add")
+published = source.versions.get(state="published")
+copied = [f.attname for f in WorkflowVersion._meta.concrete_fields if f.attname not in ("id", "workflow_id")]
+with transaction.atomic():
+    agents = Agent.objects.bulk_create(
+        [Agent(organization=organization, name=f"bench-{i:05d}") for i in range(count)]
+    )
+    raws = [token_new("agt") for _ in agents]
+    AgentToken.objects.bulk_create([
+        AgentToken(organization=organization, agent=a, prefix=token_prefix(r), token_hash=token_hash(r))
+        for a, r in zip(agents, raws)
+    ])
+    workflows = Workflow.objects.bulk_create([
+        Workflow(organization=organization, name=f"Customer Add {i:05d}", template=source.template, agent=a,
+                 public_id=uuid.uuid4())
+        for i, a in enumerate(agents)
+    ])
+    versions = []
+    for workflow in workflows:
+        version = WorkflowVersion(**{name: getattr(published, name) for name in copied})
+        version.workflow = workflow
+        versions.append(version)
+    WorkflowVersion.objects.bulk_create(versions)
+print("BENCH_JSON:" + json.dumps({
+    "organization_id": organization.pk,
+    "plan_hash": published.plan_hash,
+    "agents": [
+        {"agent": a.pk, "token": r, "workflow": w.pk, "public_id": str(w.public_id)}
+        for a, r, w in zip(agents, raws, workflows)
+    ],
+}))
+"""
+
+
+# -- processes --------------------------------------------------------------------------------
+def reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def admin(server_url: str, statement: str) -> None:
+    import psycopg2
+
+    parsed = urlparse(server_url)
+    connection = psycopg2.connect(
+        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        dbname="postgres",
+    )  # fmt: skip
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        if statement.startswith("DROP"):
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (BENCH_DATABASE,)
+            )
+        cursor.execute(statement)
+    connection.close()
+
+
+class Portal:
+    def __init__(self, database_url: str, redis_url: str, workdir: Path):
+        from cryptography.fernet import Fernet
+
+        self.workdir = workdir
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k not in ("CI", "DJANGO_SETTINGS_MODULE")},
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+            "FERRY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "FERRY_VAR_DIR": str(workdir / "var"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.processes: list[subprocess.Popen] = []
+
+    def manage(self, *args: str, stdin: str | None = None, **env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env={**self.env, **env}, input=stdin,
+            capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def serve(self) -> int:
+        port = free_port()
+        log = open(self.workdir / f"portal-{port}.log", "a")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portal.serve", "--port", str(port)], cwd=ROOT,
+            env={**self.env, "FERRY_PUBLIC_URL": f"http://127.0.0.1:{port}"},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.processes.append(process)
+        wait_for_port(port, timeout=60, process=process)
+        return port
+
+    def close(self) -> None:
+        for process in self.processes:
+            stop(process)
+
+
+# -- a small keep-alive HTTP/1.1 client (no extra dependency, no threads) --------------------
+class Http:
+    def __init__(self, port: int, token: str):
+        self.port, self.token = port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict) -> tuple[int, dict]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        data = json.dumps(body).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAuthorization: Bearer {self.token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        await self.writer.drain()
+        status = int((await self.reader.readline()).split()[1])
+        headers = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding") == "chunked":
+            payload = b""
+            while (size := int((await self.reader.readline()).strip(), 16)) > 0:
+                payload += await self.reader.readexactly(size)
+                await self.reader.readline()
+            await self.reader.readline()
+        else:
+            payload = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.writer.close()
+            self.reader = self.writer = None
+        return status, json.loads(payload or b"{}")
+
+
+# -- fake agents ------------------------------------------------------------------------------
+class FakeAgent:
+    def __init__(self, spec: dict, port: int):
+        self.spec, self.port = spec, port
+        self.ws = None
+        self.waiter: asyncio.Future | None = None  # the next run.start, for the dispatch phase
+        self.replies: dict[str, asyncio.Future] = {}  # frame id → reply (run.opened)
+        self.window: asyncio.Semaphore | None = None
+        self.acked = 0
+        self.all_acked = asyncio.Event()
+        self.expected_acks = 0
+        self.errors: list[dict] = []
+
+    async def connect(self) -> None:
+        from websockets.asyncio.client import connect
+
+        self.ws = await connect(
+            f"ws://127.0.0.1:{self.port}/ws/agent/v1/",
+            additional_headers={"Authorization": f"Bearer {self.spec['token']}"},
+            compression=None, max_size=None, ping_interval=None, open_timeout=60,
+        )  # fmt: skip
+        hello = {
+            "type": "hello", "id": str(uuid.uuid4()), "protocol": 1, "agent_version": "bench", "hostname": "bench",
+            "platform": "bench", "plans": {}, "lookups_hash": None, "running": [],
+        }  # fmt: skip
+        await self.ws.send(json.dumps(hello))
+        welcome = json.loads(await self.ws.recv())
+        if welcome["type"] != "welcome":
+            raise SystemExit(f"agent {self.spec['agent']}: expected welcome, got {welcome}")
+        self.listener = asyncio.create_task(self.listen())
+
+    async def listen(self) -> None:
+        async for text in self.ws:
+            frame = json.loads(text)
+            kind = frame["type"]
+            if kind == "run.start":
+                accepted = {
+                    "type": "run.accepted",
+                    "id": str(uuid.uuid4()),
+                    "re": frame["id"],
+                    "run_id": frame["run_id"],
+                }
+                await self.ws.send(json.dumps(accepted))
+                sent = time.perf_counter()
+                if self.waiter is not None and not self.waiter.done():
+                    self.waiter.set_result((frame["run_id"], sent))
+            elif kind == "snapshot.ack":
+                self.acked += 1
+                self.window.release()
+                if self.acked == self.expected_acks:
+                    self.all_acked.set()
+            elif frame.get("re") in self.replies:
+                self.replies.pop(frame["re"]).set_result(frame)
+            elif kind == "error":
+                self.errors.append(frame)
+
+    async def ask(self, frame: dict) -> dict:
+        future = asyncio.get_running_loop().create_future()
+        self.replies[frame["id"]] = future
+        await self.ws.send(json.dumps(frame))
+        return await asyncio.wait_for(future, 60)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+async def dispatch(
+    agents: list[FakeAgent], ports: list[int], token: str, slug: str, runs: int, concurrency: int
+):
+    free: asyncio.Queue[FakeAgent] = asyncio.Queue()
+    for agent in random.sample(agents, len(agents)):
+        free.put_nowait(agent)
+    latencies: list[float] = []
+    responses: list[float] = []
+    failures: list[str] = []
+    remaining = runs
+
+    async def worker(index: int, measured: bool, budget: list[int]) -> None:
+        http = Http(ports[index % len(ports)], token)
+        while budget[0] > 0:
+            budget[0] -= 1
+            agent = await free.get()
+            agent.waiter = asyncio.get_running_loop().create_future()
+            started = time.perf_counter()
+            status, body = await http.post(f"/api/orgs/{slug}/runs/", {"workflow": agent.spec["workflow"]})
+            answered = time.perf_counter()
+            if status != 201:
+                failures.append(f"POST answered {status}: {body}")
+                agent.waiter = None
+                free.put_nowait(agent)
+                continue
+            try:
+                run_id, accepted = await asyncio.wait_for(agent.waiter, 30)
+            except TimeoutError:
+                failures.append(f"run {body['id']}: no run.start within 30 s")
+                continue
+            if run_id != body["id"]:
+                failures.append(f"agent got run {run_id}, the API made {body['id']}")
+            elif measured:
+                latencies.append((accepted - started) * 1000)
+                responses.append((answered - started) * 1000)
+            agent.waiter = None
+            free.put_nowait(agent)
+
+    warmup = [min(100, runs // 10)]
+    await asyncio.gather(*[worker(i, False, warmup) for i in range(concurrency)])
+    budget = [remaining]
+    started = time.perf_counter()
+    await asyncio.gather(*[worker(i, True, budget) for i in range(concurrency)])
+    elapsed = time.perf_counter() - started
+    return latencies, responses, failures, elapsed
+
+
+# -- realistic snapshot records ---------------------------------------------------------------
+def shopify_customer(n: int) -> dict:
+    """A Shopify Admin API customer as the agent reads it (~1.5 KB of JSON)."""
+    customer_id = 7_100_000_000 + n
+    first, last = random.choice(["Ada", "Grace", "Alan", "Edsger", "Barbara"]), f"Tester{n}"
+    address = {
+        "id": 9_000_000_000 + n, "customer_id": customer_id, "first_name": first, "last_name": last,
+        "company": f"Company {n % 97} Ltd", "address1": f"{n % 400 + 1} Main Street", "address2": "Suite 200",
+        "city": "Vancouver", "province": "British Columbia", "country": "Canada", "zip": "V6B 1A1",
+        "phone": f"+1-604-555-{n % 10000:04d}", "name": f"{first} {last}", "province_code": "BC",
+        "country_code": "CA", "country_name": "Canada", "default": True,
+    }  # fmt: skip
+    return {
+        "id": customer_id, "email": f"{first.lower()}.{last.lower()}@example.com", "created_at": "2024-03-01T10:00:00-05:00",
+        "updated_at": "2025-01-02T10:00:00-05:00", "first_name": first, "last_name": last, "orders_count": n % 17,
+        "state": "enabled", "total_spent": f"{n % 5000}.50", "last_order_id": 5_000_000_000 + n,
+        "note": "Wholesale customer; invoice monthly.", "verified_email": True, "multipass_identifier": None,
+        "tax_exempt": False, "tags": "wholesale, vip, newsletter", "last_order_name": f"#{1000 + n}",
+        "currency": "CAD", "phone": f"+1604555{n % 10000:04d}", "addresses": [address],
+        "tax_exemptions": [], "email_marketing_consent": {
+            "state": "subscribed", "opt_in_level": "single_opt_in", "consent_updated_at": "2024-03-01T10:00:00-05:00",
+        },
+        "sms_marketing_consent": None, "admin_graphql_api_id": f"gid://shopify/Customer/{customer_id}",
+        "default_address": address,
+    }  # fmt: skip
+
+
+def snapshot_records(start: int, count: int) -> list[dict]:
+    records = []
+    for n in range(start, start + count):
+        customer = shopify_customer(n)
+        number = f"SHP{n:07d}"
+        failed = n % 20 == 0
+        records.append({
+            "record_key": str(customer["id"]), "source_id": str(customer["id"]),
+            "destination_id": None if failed else number, "status": "failed" if failed else "success",
+            "message": "Sage 300: Customer group 'RTL' does not exist." if failed else "", "tries": 1,
+            "input": customer,
+            "output": {"IDCUST": number, "NAMECUST": f"{customer['first_name']} {customer['last_name']}",
+                       "IDGRP": "WHL", "TEXTSTRE1": "1 Main Street", "NAMECITY": "Vancouver", "CODESTTE": "BC",
+                       "CODEPSTL": "V6B 1A1", "CODECTRY": "CA", "TEXTPHON1": customer["phone"],
+                       "EMAIL1": customer["email"], "CODETAXGRP": "BCTAX", "CODETERM": "N30"},
+            "response": {"status": 400, "error": {"code": "RecordNotFound"}} if failed
+                        else {"status": 201, "IDCUST": number},
+            "duration_ms": 14 + n % 30,
+        })  # fmt: skip
+    return records
+
+
+async def ingest(agents: list[FakeAgent], plan_hash: str, total: int, batch: int, window: int):
+    per_agent = total // len(agents) // batch  # batches per agent
+    # A few distinct batches, serialized once: the bench must not eat the CPU the portal needs.
+    pools = [json.dumps(snapshot_records(i * batch, batch), separators=(",", ":")) for i in range(8)]
+    runs = []
+    for agent in agents:
+        opened = await agent.ask({
+            "type": "run.open", "id": str(uuid.uuid4()), "local_id": f"bench-ingest-{uuid.uuid4().hex[:8]}",
+            "workflow_id": agent.spec["public_id"], "version": 1, "plan_hash": plan_hash, "trigger": "agent",
+        })  # fmt: skip
+        if opened["type"] != "run.opened":
+            raise SystemExit(f"run.open refused: {opened}")
+        runs.append(opened["run_id"])
+        agent.window = asyncio.Semaphore(window)
+        agent.expected_acks = per_agent
+
+    async def stream(agent: FakeAgent, run_id: str) -> None:
+        for seq in range(1, per_agent + 1):
+            await agent.window.acquire()
+            head = (
+                f'{{"type":"snapshot.batch","id":"{uuid.uuid4()}","run_id":"{run_id}","seq":{seq},'
+                f'"node_id":"customer_add","logs":[],"records":'
+            )
+            await agent.ws.send(head + pools[seq % len(pools)] + "}")
+        await asyncio.wait_for(agent.all_acked.wait(), 600)
+
+    started = time.perf_counter()
+    await asyncio.gather(*[stream(agent, run_id) for agent, run_id in zip(agents, runs, strict=True)])
+    elapsed = time.perf_counter() - started
+    return runs, per_agent * batch * len(agents), elapsed, pools
+
+
+def baseline_insert(
+    database_url: str, organization_id: int, run_id: str, pools: list[str], total: int, batch: int
+):
+    """The same rows with psycopg2 `execute_values`, one transaction per batch, as the portal commits."""
+    import psycopg2
+    from psycopg2.extras import execute_values
+
+    parsed = urlparse(database_url)
+    connection = psycopg2.connect(
+        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        dbname=parsed.path.lstrip("/"),
+    )  # fmt: skip
+    rows_by_pool = [
+        [
+            (r["record_key"], r["source_id"] or "", r["destination_id"] or "", r["status"], r["message"], r["tries"],
+             json.dumps(r["input"]), json.dumps(r["output"]), json.dumps(r["response"]), r["duration_ms"])
+            for r in json.loads(pool)
+        ]
+        for pool in pools
+    ]  # fmt: skip
+    sql = (
+        "INSERT INTO runs_snapshotrecord (organization_id, run_id, node_id, seq, record_key, source_id, destination_id,"
+        " status, message, tries, input, output, response, duration_ms) VALUES %s"
+    )
+    template = f"({organization_id}, '{run_id}', 'baseline', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for seq in range(1, total // batch + 1):
+            rows = [(seq, *row) for row in rows_by_pool[seq % len(rows_by_pool)]]
+            execute_values(cursor, sql, rows, template=template, page_size=batch)
+            connection.commit()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def count_rows(database_url: str, sql: str, params: tuple) -> list[tuple]:
+    import psycopg2
+
+    parsed = urlparse(database_url)
+    connection = psycopg2.connect(
+        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        dbname=parsed.path.lstrip("/"),
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    connection.close()
+    return rows
+
+
+# -- main -------------------------------------------------------------------------------------
+async def measure(args, seeded: dict, ports: list[int], database_url: str) -> dict:
+    specs = seeded["agents"]
+    agents = [FakeAgent(spec, ports[i % len(ports)]) for i, spec in enumerate(specs)]
+    gate = asyncio.Semaphore(50)
+
+    async def connect(agent: FakeAgent) -> None:
+        async with gate:
+            await agent.connect()
+
+    started = time.perf_counter()
+    await asyncio.gather(*[connect(agent) for agent in agents])
+    connect_s = time.perf_counter() - started
+    print(f"{len(agents)} agents connected in {connect_s:.1f} s", file=sys.stderr)
+
+    levels = {}
+    for level in args.concurrency:
+        runs = args.runs if level == args.concurrency[-1] else min(args.runs, 200)
+        latencies, responses, failures, dispatch_s = await dispatch(
+            agents, ports, seeded["api_token"], seeded["organization"], runs, level
+        )
+        levels[level] = {
+            "latencies": latencies,
+            "responses": responses,
+            "failures": failures,
+            "s": dispatch_s,
+        }
+        print(
+            f"dispatch ×{level}: {len(latencies)} runs in {dispatch_s:.1f} s, {len(failures)} failures",
+            file=sys.stderr,
+        )
+    statuses = dict(
+        count_rows(
+            database_url, "SELECT status, count(*) FROM runs_run WHERE local_id = '' GROUP BY status", ()
+        )
+    )
+
+    ingesting = agents[: args.ingest_agents]
+    runs, records, ingest_s, pools = await ingest(
+        ingesting, seeded["plan_hash"], args.records, args.batch, args.window
+    )
+    stored = count_rows(
+        database_url, "SELECT count(*) FROM runs_snapshotrecord WHERE run_id::text = ANY(%s)", (runs,)
+    )[0][0]
+    print(f"ingest: {records} records in {ingest_s:.1f} s ({stored} stored)", file=sys.stderr)
+    errors = [error for agent in agents for error in agent.errors]
+    for agent in agents:
+        await agent.ws.close()
+    baseline_s = baseline_insert(database_url, seeded["organization_id"], runs[0], pools, records, args.batch)
+    return {
+        "connect_s": connect_s,
+        "levels": levels,
+        "statuses": statuses,
+        "records": records,
+        "stored": stored,
+        "ingest_s": ingest_s,
+        "baseline_s": baseline_s,
+        "errors": errors,
+    }
+
+
+def report(args, result: dict) -> None:
+    levels = result["levels"]
+    main_level = levels[args.concurrency[-1]]
+    lat = main_level["latencies"]
+    p50, p99 = (percentile(lat, 0.5), percentile(lat, 0.99)) if lat else (float("nan"), float("nan"))
+    rate = result["records"] / result["ingest_s"]
+    baseline = result["records"] / result["baseline_s"]
+    rows = [
+        ("agents connected", f"{args.agents}", f"in {result['connect_s']:.1f} s"),
+        ("portal processes", f"{args.portals}", "PostgreSQL + Redis channel layer"),
+    ]
+    for level, data in levels.items():
+        lat_l, resp_l = data["latencies"], data["responses"]
+        if not lat_l:
+            continue
+        target = f"target p99 < {P99_TARGET_MS:.0f} ms" if level == args.concurrency[-1] else ""
+        rows += [
+            (f"×{level} POSTs in flight: runs", f"{len(lat_l)}", f"{len(lat_l) / data['s']:.0f} runs/s, "
+             f"{len(data['failures'])} failures {'; '.join(data['failures'][:2])}"),
+            (f"×{level} POST → run.accepted p50/p99", f"{percentile(lat_l, 0.5):.1f} / {percentile(lat_l, 0.99):.1f} ms",
+             target),
+            (f"×{level} POST answered p50/p99", f"{percentile(resp_l, 0.5):.1f} / {percentile(resp_l, 0.99):.1f} ms", ""),
+        ]  # fmt: skip
+    rows += [
+        ("run statuses after dispatch", json.dumps(result["statuses"]), ""),
+        ("snapshot records ingested", f"{result['records']:,}", f"{result['stored']:,} rows stored, "
+         f"{args.ingest_agents} agents × {args.batch}-record batches, window {args.window}"),
+        ("ingest rate", f"{rate:,.0f} records/s", f"target ≥ {INGEST_TARGET:,}"),
+        ("baseline: psycopg2 execute_values", f"{baseline:,.0f} records/s", "same rows, one commit per batch"),
+        ("error frames", f"{len(result['errors'])}", json.dumps(result["errors"][:2])[:100]),
+    ]  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>22}  {note}")
+    figures = {
+        "agents": args.agents,
+        "portals": args.portals,
+        "runs": len(lat),
+        "concurrency": args.concurrency[-1],
+        "dispatch_p50_ms": round(p50, 1),
+        "dispatch_p99_ms": round(p99, 1),
+        "dispatch_p99_target_ms": P99_TARGET_MS,
+        "dispatch_failures": sum(len(d["failures"]) for d in levels.values()),
+        **{
+            f"dispatch_p99_ms_at_{level}": round(percentile(d["latencies"], 0.99), 1)
+            for level, d in levels.items()
+            if d["latencies"] and level != args.concurrency[-1]
+        },
+        "records": result["records"],
+        "ingest_records_per_s": round(rate),
+        "ingest_target_records_per_s": INGEST_TARGET,
+        "baseline_execute_values_records_per_s": round(baseline),
+        "db_conn_max_age": int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    }
+    print(json.dumps(figures))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument(
+        "--concurrency",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1, 20],
+        help="POSTs in flight, e.g. 1,20: the last level is the one measured against the target",
+    )
+    parser.add_argument("--portals", type=int, default=2)
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--ingest-agents", type=int, default=4)
+    parser.add_argument("--window", type=int, default=8)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database (to look around)")
+    args = parser.parse_args()
+
+    server_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    if (
+        not server_url.startswith("postgres")
+        or not reachable(server_url, 5432)
+        or not reachable(redis_url, 6379)
+    ):
+        raise SystemExit(
+            "This benchmark needs PostgreSQL and Redis. Set DATABASE_URL (a PostgreSQL server; the bench creates "
+            f"and drops its own database {BENCH_DATABASE!r} on it) and REDIS_URL, e.g.\n"
+            f"  DATABASE_URL={DEFAULT_DATABASE_URL} REDIS_URL={DEFAULT_REDIS_URL} python bench/dispatch.py"
+        )
+    database_url = urlunparse(urlparse(server_url)._replace(path=f"/{BENCH_DATABASE}"))
+    if "socket_timeout" not in redis_url:
+        # redis-py 8 reads with a 5 s timeout, as long as channels_redis' BZPOPMIN wait: without a
+        # longer one every idle agent socket dies with 1011 after ~5 s (see the report).
+        redis_url += ("&" if "?" in redis_url else "?") + "socket_timeout=30"
+        print(f"note: the portals use REDIS_URL={redis_url}", file=sys.stderr)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = args.agents * 2 + 500  # our sockets, and the portals' (they inherit the limit)
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft < needed:
+        print(f"warning: only {soft} file descriptors (hard limit {hard}); {needed} wanted", file=sys.stderr)
+
+    admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    admin(server_url, f"CREATE DATABASE {BENCH_DATABASE}")
+    workdir = Path(tempfile.mkdtemp(prefix="ferry-bench-"))
+    portal = Portal(database_url, redis_url, workdir)
+    try:
+        print(f"setup: migrate, seed, {args.agents} agents (logs in {workdir})", file=sys.stderr)
+        portal.manage("migrate", "--noinput", "-v", "0")
+        seed = json.loads(
+            portal.manage("integration_seed", "--organization", "Bench Company").strip().splitlines()[-1]
+        )
+        output = portal.manage(
+            "shell",
+            stdin=CREATE_AGENTS,
+            BENCH_AGENTS=str(args.agents),
+            BENCH_ORGANIZATION=seed["organization"],
+        )
+        created = json.loads(
+            next(line for line in output.splitlines() if line.startswith("BENCH_JSON:"))[11:]
+        )
+        seeded = {**created, "api_token": seed["api_token"], "organization": seed["organization"]}
+        ports = [portal.serve() for _ in range(args.portals)]
+        result = asyncio.run(measure(args, seeded, ports, database_url))
+    finally:
+        portal.close()
+        if not args.keep:
+            admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    report(args, result)
+
+
+if __name__ == "__main__":
+    main()
