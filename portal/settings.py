@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "portal.demo",
     "portal.connectors",
     "portal.workflows",
+    "portal.webhooks",
+    "portal.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +100,13 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "ferry.sqlite3",
             # WAL and a busy timeout let the ASGI server and in-process tasks share the file.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            # IMMEDIATE takes the write lock at BEGIN, so two writers wait instead of failing
+            # with "database is locked" when a read transaction tries to upgrade.
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -108,7 +116,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py drops idle blocking reads without a socket timeout longer than the
+            # layer's BLPOP (5 s), which silently kills an idle agent's consumer.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL

@@ -12,7 +12,11 @@ from tests.portal.world import build_world
 ORG_PREFIX = "api/orgs/<slug:org_slug>/"
 # API routes outside an organization: they serve the caller's own things, checked below.
 USER_SCOPED_ROUTES = {
-    "api/schema/", "api/docs/", "api/orgs/", "api/tokens/", "api/tokens/<pk>/",
+    "api/schema/",
+    "api/docs/",
+    "api/orgs/",
+    "api/tokens/",
+    "api/tokens/<pk>/",
     "api/agents/register/",  # the one-time code is the credential (tests/portal/agents)
 }
 METHODS = ["get", "post", "put", "patch", "delete"]

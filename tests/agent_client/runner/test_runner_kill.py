@@ -52,9 +52,13 @@ def test_it_loses_nothing_and_creates_nothing_twice_when_killed(tmp_path, emulat
 
     with sqlite3.connect(state_path) as db:
         tables = json.loads(db.execute("SELECT tables_json FROM lookups").fetchone()[0])
-        statuses = [row[0] for row in db.execute("SELECT status FROM runs ORDER BY started_at")]
+        runs = list(db.execute("SELECT status, error FROM runs ORDER BY started_at"))
+    statuses = [status for status, _ in runs]
     assert killed == 10
-    assert statuses.count("running") == 10  # the ten killed runs never finished...
+    # The ten killed runs never finished; the next sync recovered them and reports them as interrupted...
+    interrupted = [error for status, error in runs if status == "failed"]
+    assert len(interrupted) == 10 and all("interrupted" in (error or "") for error in interrupted), runs
+    assert "running" not in statuses
     assert statuses[-1] == "succeeded"  # ...and the last one did
     customers = assert_sage_matches_shopify(shopify, sage, tables)
     ids = {str(c["id"]) for c in customers}
