@@ -122,7 +122,9 @@ class AgentViewSet(
     @action(detail=True, methods=["post"])
     def rotate(self, request, org_slug, pk):
         """A new one-time code; old tokens stay valid for an hour after the agent registers with it."""
-        return Response(registration_code_response(services.agent_rotate(agent=self.get_object(), actor=request.user)))
+        return Response(
+            registration_code_response(services.agent_rotate(agent=self.get_object(), actor=request.user))
+        )
 
     @extend_schema(request=None, responses={200: AgentSerializer})
     @action(detail=True, methods=["post"])

@@ -63,7 +63,9 @@ def agent_register(request, organization):
 def agent_rotate(request, organization, pk):
     agent = _agent(organization, pk)
     code = services.agent_rotate(agent=agent, actor=request.user)
-    return _page(request, organization, issued={"agent": agent, "new": False, **registration_code_response(code)})
+    return _page(
+        request, organization, issued={"agent": agent, "new": False, **registration_code_response(code)}
+    )
 
 
 @require_POST
