@@ -193,13 +193,16 @@ class Api:
         return self.session.get(self.url(f"runs/{run_id}/"), timeout=30).json()
 
     def wait(self, run_id: str, statuses: set[str], timeout: float = 180) -> dict:
+        return self.wait_until(run_id, lambda run: run["status"] in statuses, f"in {sorted(statuses)}", timeout)
+
+    def wait_until(self, run_id: str, reached, what: str, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             run = self.get_run(run_id)
-            if run["status"] in statuses:
+            if reached(run):
                 return run
-            time.sleep(0.3)
-        raise AssertionError(f"run {run_id} is still {run['status']} after {timeout}s")
+            time.sleep(0.2)
+        raise AssertionError(f"run {run_id} is not {what} after {timeout}s: {run['status']}, {run['records_read']} read")
 
     def records(self, run_id: str, node: str) -> list[dict]:
         rows, after = [], None

@@ -105,8 +105,8 @@ def test_it_delivers_every_record_once_across_agent_and_portal_restarts(stack, e
 
     # The agent is killed mid-run and started again: the run ends with its true status (interrupted).
     first = api.run(seeded["workflows"]["customer_add"]["id"])
-    api.wait(first["id"], {"running"})
-    time.sleep(1.5)
+    # Mid-run means records have been reported, not a fixed sleep: a loaded machine may still be connecting.
+    api.wait_until(first["id"], lambda run: run["records_read"] > 0, "reporting records")
     os.killpg(agent.pid, signal.SIGKILL)
     agent.wait()
     agent = stack.agent(config)
@@ -117,8 +117,7 @@ def test_it_delivers_every_record_once_across_agent_and_portal_restarts(stack, e
 
     # The portal is restarted mid-run: the agent reconnects and resends what was not acked.
     second = api.run(seeded["workflows"]["customer_add"]["id"])
-    api.wait(second["id"], {"running"})
-    time.sleep(1.0)
+    api.wait_until(second["id"], lambda run: run["records_read"] > 0, "reporting records")
     process, url = servers[0]
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
