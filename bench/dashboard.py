@@ -25,10 +25,11 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.helpers import postgres_database_create, postgres_database_drop  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ferry_dashboard_bench"
 TARGET_P95_MS = 300
@@ -47,36 +48,6 @@ def failed_message(rng: random.Random, n: int) -> str:
     if kind < 0.9:
         return f"Field 'Telephone' is too long (max 30): {rng.randrange(10**10, 10**11)}"
     return f"Sage 300 timed out after {rng.choice([30, 60])} s."
-
-
-def database_create(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(
-        dbname="postgres", user=parsed.username or "", password=parsed.password or "",
-        host=parsed.hostname or "", port=parsed.port or 5432, connect_timeout=5,
-    )  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def database_drop(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    admin = psycopg2.connect(
-        dbname="postgres", user=parsed.username or "", password=parsed.password or "",
-        host=parsed.hostname or "", port=parsed.port or 5432, connect_timeout=5,
-    )  # fmt: skip
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}"')
-    admin.close()
 
 
 def django_setup(url: str) -> None:
@@ -270,7 +241,7 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     try:
-        database_create(url)
+        postgres_database_create(url)
     except Exception as exc:
         print(f"PostgreSQL is not reachable or refuses to create the database ({exc.__class__.__name__}: "
               f"{str(exc).strip()}).\nSet DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/ferry_dashboard_bench "
@@ -318,7 +289,7 @@ def main() -> int:
 
             connections.close_all()
         if not args.keep:
-            database_drop(url)
+            postgres_database_drop(url)
 
 
 if __name__ == "__main__":

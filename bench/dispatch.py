@@ -47,7 +47,13 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import free_port, stop, wait_for_port  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    free_port,
+    postgres_database_create,
+    postgres_database_drop,
+    stop,
+    wait_for_port,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ferry_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -109,24 +115,6 @@ def reachable(url: str, default_port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def admin(server_url: str, statement: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(server_url)
-    connection = psycopg2.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
-        dbname="postgres",
-    )  # fmt: skip
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        if statement.startswith("DROP"):
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (BENCH_DATABASE,)
-            )
-        cursor.execute(statement)
-    connection.close()
 
 
 class Portal:
@@ -608,7 +596,7 @@ def main() -> None:
     database_url = urlunparse(urlparse(server_url)._replace(path=f"/{BENCH_DATABASE}"))
     if "socket_timeout" not in redis_url:
         # redis-py 8 reads with a 5 s timeout, as long as channels_redis' BZPOPMIN wait: without a
-        # longer one every idle agent socket dies with 1011 after ~5 s (see the report).
+        # longer one every idle agent socket dies with 1011 after ~5 s (portal/settings.py sets it too).
         redis_url += ("&" if "?" in redis_url else "?") + "socket_timeout=30"
         print(f"note: the portals use REDIS_URL={redis_url}", file=sys.stderr)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -619,8 +607,7 @@ def main() -> None:
     if soft < needed:
         print(f"warning: only {soft} file descriptors (hard limit {hard}); {needed} wanted", file=sys.stderr)
 
-    admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-    admin(server_url, f"CREATE DATABASE {BENCH_DATABASE}")
+    postgres_database_create(database_url)
     workdir = Path(tempfile.mkdtemp(prefix="ferry-bench-"))
     portal = Portal(database_url, redis_url, workdir)
     try:
@@ -644,7 +631,7 @@ def main() -> None:
     finally:
         portal.close()
         if not args.keep:
-            admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+            postgres_database_drop(database_url)
     report(args, result)
 
 

@@ -30,6 +30,15 @@ def make_user(db, django_user_model):
 
 
 @pytest.fixture
+def staff(make_user):
+    """Platform staff: sees the platform dashboard, belongs to no organization."""
+    user = make_user("ops@ferry.test")
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+@pytest.fixture
 def alice(make_user):
     return make_user("alice@acme.test")
 

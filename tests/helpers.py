@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +62,38 @@ def stop(process: subprocess.Popen) -> None:
 
 def csrf_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def _postgres_admin(url: str, *statements: str) -> None:
+    """Runs statements on the server of `url`, connected to its `postgres` maintenance database."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parsed = urlparse(url)
+    connection = psycopg2.connect(
+        host=parsed.hostname or "127.0.0.1", port=parsed.port or 5432, user=parsed.username or "",
+        password=parsed.password or "", dbname="postgres", connect_timeout=5,
+    )  # fmt: skip
+    connection.autocommit = True
+    name = unquote(parsed.path.lstrip("/"))
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(sql.SQL(statement).format(name=sql.Identifier(name)), {"name": name})
+    finally:
+        connection.close()
+
+
+def postgres_database_create(url: str) -> None:
+    """A fresh, empty database named by `url` (dropped first if it exists)."""
+    postgres_database_drop(url)
+    _postgres_admin(url, "CREATE DATABASE {name}")
+
+
+def postgres_database_drop(url: str) -> None:
+    """Drops the database named by `url`, disconnecting whoever still uses it (killed processes' leftovers)."""
+    _postgres_admin(
+        url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %(name)s",
+        "DROP DATABASE IF EXISTS {name}",
+    )

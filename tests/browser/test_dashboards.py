@@ -51,14 +51,6 @@ def _number(page, testid: str, scope: str | None = None) -> int:
 
 
 @pytest.fixture
-def staff(make_user):
-    user = make_user("ops@ferry.test")
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
-
-
-@pytest.fixture
 def seeded(acme, alice, globex, charlie, bob_in_acme):
     """Acme's month and Globex's (a day older), each run counted by run_completed as it commits."""
     now = timezone.now()

@@ -19,7 +19,15 @@ from urllib.parse import urlparse, urlunparse
 import requests
 import tomli_w
 
-from tests.helpers import ROOT, embedded_env, free_port, stop, wait_for_port
+from tests.helpers import (
+    ROOT,
+    embedded_env,
+    free_port,
+    postgres_database_create,
+    postgres_database_drop,
+    stop,
+    wait_for_port,
+)
 
 FERNET_KEY = "ZTJlLXRlc3RzLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g="
 
@@ -32,35 +40,14 @@ class Stack:
         self._database = ""
         if self.database_url.startswith("postgres"):
             self._database = f"ferry_e2e_{uuid.uuid4().hex[:10]}"
-            self._admin("CREATE DATABASE {}")
             parsed = urlparse(self.database_url)
             self.database_url = urlunparse(parsed._replace(path=f"/{self._database}"))
+            postgres_database_create(self.database_url)
         self.processes: list[subprocess.Popen] = []
 
     @property
     def multi_process(self) -> bool:
         return bool(self._database and self.redis_url)
-
-    def _admin(self, statement: str) -> None:
-        import psycopg2
-
-        parsed = urlparse(os.environ["DATABASE_URL"])
-        connection = psycopg2.connect(
-            host=parsed.hostname,
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            dbname="postgres",
-        )
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            if statement.startswith("DROP"):
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (self._database,),
-                )
-            cursor.execute(statement.format(self._database))
-        connection.close()
 
     def env(self, **extra: str) -> dict[str, str]:
         env = embedded_env(
@@ -172,7 +159,7 @@ class Stack:
         for process in self.processes:
             stop(process)
         if self._database:
-            self._admin("DROP DATABASE IF EXISTS {}")
+            postgres_database_drop(self.database_url)
 
 
 class Api:
@@ -193,7 +180,9 @@ class Api:
         return self.session.get(self.url(f"runs/{run_id}/"), timeout=30).json()
 
     def wait(self, run_id: str, statuses: set[str], timeout: float = 180) -> dict:
-        return self.wait_until(run_id, lambda run: run["status"] in statuses, f"in {sorted(statuses)}", timeout)
+        return self.wait_until(
+            run_id, lambda run: run["status"] in statuses, f"in {sorted(statuses)}", timeout
+        )
 
     def wait_until(self, run_id: str, reached, what: str, timeout: float = 180) -> dict:
         deadline = time.monotonic() + timeout
@@ -202,7 +191,9 @@ class Api:
             if reached(run):
                 return run
             time.sleep(0.2)
-        raise AssertionError(f"run {run_id} is not {what} after {timeout}s: {run['status']}, {run['records_read']} read")
+        raise AssertionError(
+            f"run {run_id} is not {what} after {timeout}s: {run['status']}, {run['records_read']} read"
+        )
 
     def records(self, run_id: str, node: str) -> list[dict]:
         rows, after = [], None

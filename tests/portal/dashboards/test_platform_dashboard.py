@@ -12,14 +12,6 @@ from tests.portal.dashboards.page import number, one, shown
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(make_user):
-    user = make_user("ops@ferry.test")
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
-
-
 def test_it_shows_every_organization_with_its_numbers(
     staff, acme, story, globex, globex_story, bob_in_acme, client_as
 ):
