@@ -147,8 +147,10 @@ def seed(*, runs: int, records: int, days: int, rng: random.Random):
 def records_copy(organization_id: int, runs, plan, rng: random.Random) -> int:
     from django.db import connection
 
+    from portal.runs.payloads import payload_pack
+
     columns = ("organization_id, run_id, node_id, seq, record_key, source_id, destination_id, status, message, "
-               "tries, input, duration_ms")  # fmt: skip
+               "tries, payload, email, duration_ms")  # fmt: skip
     buffer, n = io.StringIO(), 0
     connection.ensure_connection()
     raw = connection.connection  # psycopg2's own connection (autocommit, as Django keeps it)
@@ -173,9 +175,10 @@ def records_copy(organization_id: int, runs, plan, rng: random.Random) -> int:
                 message, destination = ("unchanged since the last sync" if status == "skipped"
                                         else "address line 3 dropped (Sage keeps 2)"), ""  # fmt: skip
             message = message.replace('"', '""')
+            payload = payload_pack(input={"id": source, "email": f"c{n}@shop.test"}).hex()
             buffer.write(
                 f'{organization_id},{run.pk},{NODE},{i // 250 + 1},{source},{source},"{destination}",{status},'
-                f'"{message}",1,"{{""id"": {source}, ""email"": ""c{n}@shop.test""}}",{rng.randrange(40, 400)}\n'
+                f'"{message}",1,\\x{payload},c{n}@shop.test,{rng.randrange(40, 400)}\n'
             )
             if n % 100_000 == 0:
                 flush()

@@ -406,19 +406,23 @@ def baseline_insert(
         host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
         dbname=parsed.path.lstrip("/"),
     )  # fmt: skip
+    from portal.runs.payloads import email_of, payload_pack
+
+    # The rows exactly as the portal stores them, prepared before the clock starts.
     rows_by_pool = [
         [
             (r["record_key"], r["source_id"] or "", r["destination_id"] or "", r["status"], r["message"], r["tries"],
-             json.dumps(r["input"]), json.dumps(r["output"]), json.dumps(r["response"]), r["duration_ms"])
+             psycopg2.Binary(payload_pack(input=r["input"], output=r["output"], response=r["response"])),
+             email_of(r["input"]), r["duration_ms"])
             for r in json.loads(pool)
         ]
         for pool in pools
     ]  # fmt: skip
     sql = (
         "INSERT INTO runs_snapshotrecord (organization_id, run_id, node_id, seq, record_key, source_id, destination_id,"
-        " status, message, tries, input, output, response, duration_ms) VALUES %s"
+        " status, message, tries, payload, email, duration_ms) VALUES %s"
     )
-    template = f"({organization_id}, '{run_id}', 'baseline', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    template = f"({organization_id}, '{run_id}', 'baseline', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     started = time.perf_counter()
     with connection.cursor() as cursor:
         for seq in range(1, total // batch + 1):

@@ -28,14 +28,6 @@ from portal.agents.services import agent_went_offline
 log = logging.getLogger("ferry.agents")
 
 
-def _frames_to_database(function):
-    """Frames of different agents are handled in parallel threads: the default (one thread per
-    process) queues a thousand agents' heartbeats and snapshot batches behind one another, and a
-    run.accepted waits behind them. Each consumer still handles its own frames one at a time, so
-    one agent's frames keep their order."""
-    return database_sync_to_async(function, thread_sensitive=False)
-
-
 def _claim_socket(agent_pk: int, channel_name: str) -> str:
     """This socket now speaks for the agent; returns the one it supersedes ('' if none)."""
     from portal.agents.models import Agent
@@ -96,7 +88,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             return
         if frame.type == "error":
             log.warning("agent %s could not use frame %s: %s", self.agent_pk, frame.re, frame.message)
-        replies = await _frames_to_database(_handle)(self.agent_pk, frame)
+        replies = await database_sync_to_async(_handle)(self.agent_pk, frame)
         for reply in replies:
             await self.send(dump_frame(reply))
 
@@ -107,7 +99,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             from portal.runs.services import run_mark_dispatched
 
             try:
-                await _frames_to_database(run_mark_dispatched)(run_id=message["dispatch_run"])
+                await database_sync_to_async(run_mark_dispatched)(run_id=message["dispatch_run"])
             except Exception:  # noqa: BLE001 - the frame is out; the agent's run.accepted also moves the run on
                 log.exception("could not mark run %s dispatched", message["dispatch_run"])
 

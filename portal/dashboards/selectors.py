@@ -135,7 +135,7 @@ def error_pattern_records(organization, *, runs: list, key: str, limit: int = 10
     return list(
         records.filter(message__in=messages)
         .select_related("run")
-        .defer("input", "output", "response")
+        .defer("payload")
         .order_by("-run__created_at", "id")[:limit]
     )
 

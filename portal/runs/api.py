@@ -55,6 +55,12 @@ class RunRequestSerializer(serializers.Serializer):
 
 
 class SnapshotRecordSerializer(serializers.ModelSerializer):
+    input = serializers.JSONField(read_only=True, help_text="The record as read from the source (Shopify).")
+    output = serializers.JSONField(
+        read_only=True, help_text="What the node sent to the destination (Sage 300)."
+    )
+    response = serializers.JSONField(read_only=True, help_text="The destination's answer.")
+
     class Meta:
         model = SnapshotRecord
         fields = [
@@ -104,7 +110,7 @@ def records_filtered(run: Run, *, node_id=None, status_filter=None, search=None)
         records = records.filter(status=status_filter)
     if search:
         records = records.filter(
-            Q(source_id=search) | Q(destination_id=search) | Q(record_key=search) | Q(input__email=search)
+            Q(source_id=search) | Q(destination_id=search) | Q(record_key=search) | Q(email=search)
         )
     return records
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from portal.runs.lifecycle import run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, SnapshotRecord, Trigger
+from portal.runs.payloads import email_of, payload_pack
 from portal.runs.services import run_changed_on_commit
 from portal.workflows.models import Workflow
 
@@ -178,9 +179,8 @@ def snapshot_batch_ingest(
                         status=r["status"],
                         message=r["message"] or "",
                         tries=r["tries"],
-                        input=r["input"],
-                        output=r["output"],
-                        response=r["response"],
+                        payload=payload_pack(input=r["input"], output=r["output"], response=r["response"]),
+                        email=email_of(r["input"]),
                         duration_ms=r["duration_ms"],
                     )
                     for r in records

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from portal.runs.payloads import email_of, payload_pack, payload_unpack
 from portal.tenants.scoping import TenantModel
 
 
@@ -119,9 +120,10 @@ class SnapshotRecord(TenantModel):
     status = models.CharField(max_length=10)
     message = models.TextField(blank=True)
     tries = models.PositiveIntegerField(default=1)
-    input = models.JSONField(null=True, blank=True)
-    output = models.JSONField(null=True, blank=True)
-    response = models.JSONField(null=True, blank=True)
+    # The File (input, output, Sage response), compressed: see portal.runs.payloads. Read and
+    # written through the `input`, `output` and `response` properties below.
+    payload = models.BinaryField(null=True, blank=True)
+    email = models.CharField(max_length=254, blank=True)  # the source customer's, for search
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -131,7 +133,44 @@ class SnapshotRecord(TenantModel):
             models.Index(fields=["run", "node_id", "status", "id"]),
             models.Index(fields=["run", "source_id"]),
             models.Index(fields=["run", "destination_id"]),
+            models.Index(fields=["run", "email"]),
         ]
+
+    def _payloads(self) -> dict:
+        parts = self.__dict__.get("_payload_parts")
+        if parts is None:
+            parts = self.__dict__["_payload_parts"] = payload_unpack(self.payload)
+        return parts
+
+    def _payload_set(self, part: str, value) -> None:
+        parts = {**self._payloads(), part: value}
+        self.__dict__["_payload_parts"] = parts
+        self.payload = payload_pack(**parts)
+
+    @property
+    def input(self) -> dict | None:
+        return self._payloads()["input"]
+
+    @input.setter
+    def input(self, value) -> None:
+        self._payload_set("input", value)
+        self.email = email_of(value)
+
+    @property
+    def output(self) -> dict | None:
+        return self._payloads()["output"]
+
+    @output.setter
+    def output(self, value) -> None:
+        self._payload_set("output", value)
+
+    @property
+    def response(self) -> dict | None:
+        return self._payloads()["response"]
+
+    @response.setter
+    def response(self, value) -> None:
+        self._payload_set("response", value)
 
 
 class RunLog(TenantModel):

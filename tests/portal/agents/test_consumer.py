@@ -99,6 +99,7 @@ async def dispatched_run(comm, ready, alice) -> Run:
     run = await db(run_request)(workflow=ready.workflow, actor=alice)
     frame = await comm.receive_json_from(timeout=WAIT)
     assert strip_ids(frame) == run_start(run, ready.workflow, ready.version)
+    await settled(comm)  # the consumer has marked the run dispatched (its database work is over)
     return run
 
 
@@ -363,14 +364,14 @@ async def test_it_stores_snapshot_batches_once(ready, alice):
             "run_id": str(run.pk),
             "seq": 1,
         }
-    rows = await db(lambda: list(SnapshotRecord.objects.filter(run=run).order_by("id").values(
-        "organization_id", "node_id", "seq", "record_key", "source_id", "destination_id", "status", "message",
-        "tries", "input", "output", "response", "duration_ms",
-    )))()  # fmt: skip
+    fields = ("organization_id", "node_id", "seq", "record_key", "source_id", "destination_id", "status", "message",
+              "tries", "input", "output", "response", "duration_ms", "email")  # fmt: skip
+    stored = await db(lambda: list(SnapshotRecord.objects.filter(run=run).order_by("id")))()
+    rows = [{field: getattr(row, field) for field in fields} for row in stored]
     expected = [snapshot_record(1), snapshot_record(2, status="failed")]
     assert rows == [
         {**record, "destination_id": record["destination_id"] or "", "organization_id": ready.agent.organization_id,
-         "node_id": "customer_add", "seq": 1}
+         "node_id": "customer_add", "seq": 1, "email": record["input"]["email"]}
         for record in expected
     ]  # fmt: skip
     logs = await db(

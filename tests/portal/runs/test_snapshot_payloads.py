@@ -1,0 +1,115 @@
+"""A snapshot record's File is stored compressed, read back exactly, and older records are
+converted by the migration (and back)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from portal.runs.models import Run, SnapshotRecord
+from portal.runs.payloads import payload_pack, payload_unpack
+from tests.portal.agents.helpers import org_ready
+
+CUSTOMER = {
+    "id": 7001,
+    "email": "zoë@例え.jp",
+    "first_name": "Zoë",
+    "note": "שלום 👋",
+    "addresses": [{"zip": None}],
+}
+SAGE = {"IDCUST": "SH7001", "NAMECUST": "Zoë"}
+
+
+def test_it_reads_back_exactly_what_was_packed():
+    packed = payload_pack(input=CUSTOMER, output=SAGE, response={"status": 201})
+    assert payload_unpack(packed) == {"input": CUSTOMER, "output": SAGE, "response": {"status": 201}}
+    assert payload_unpack(None) == {"input": None, "output": None, "response": None}
+
+
+def test_a_realistic_file_takes_less_than_half_its_json():
+    address = {
+        "address1": "1 Main Street",
+        "city": "Vancouver",
+        "province": "British Columbia",
+        "zip": "V6B 1A1",
+        "country": "Canada",
+        "country_code": "CA",
+        "province_code": "BC",
+        "phone": "+1-604-555-0100",
+    }
+    customer = {
+        **CUSTOMER,
+        "addresses": [address] * 2,
+        "default_address": address,
+        "tags": "wholesale, vip",
+        "email_marketing_consent": {"state": "subscribed", "opt_in_level": "single_opt_in"},
+    }
+    as_json = json.dumps({"input": customer, "output": SAGE, "response": {"status": 201}}).encode()
+    assert len(payload_pack(input=customer, output=SAGE, response={"status": 201})) < len(as_json) / 2
+
+
+@pytest.mark.django_db
+def test_a_record_keeps_its_file_and_the_email_is_searchable(acme, alice):
+    ready = org_ready(organization=acme, owner=alice)
+    run = Run.objects.create(
+        organization=acme, workflow=ready.workflow, version=ready.version, plan_hash=ready.version.plan_hash
+    )
+    record = SnapshotRecord.objects.create(
+        organization=acme, run=run, node_id="customer_add", seq=1, record_key="7001", status="failed",
+        input=CUSTOMER, output=SAGE, response=None,
+    )  # fmt: skip
+    record.response = {"error": {"code": "RecordNotFound"}}
+    record.save()
+
+    stored = SnapshotRecord.objects.get(pk=record.pk)
+    assert (stored.input, stored.output, stored.response) == (
+        CUSTOMER,
+        SAGE,
+        {"error": {"code": "RecordNotFound"}},
+    )
+    assert SnapshotRecord.objects.get(run=run, email="zoë@例え.jp").pk == record.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_converts_existing_records_and_back(acme, alice):
+    ready = org_ready(organization=acme, owner=alice)
+    before, after = [("runs", "0001_initial")], [("runs", "0002_snapshot_payload_compressed")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    OldRun, OldRecord = old.get_model("runs", "Run"), old.get_model("runs", "SnapshotRecord")
+    run = OldRun.objects.create(
+        organization_id=acme.pk,
+        workflow_id=ready.workflow.pk,
+        version_id=ready.version.pk,
+        plan_hash="0" * 64,
+    )
+    OldRecord.objects.create(
+        organization_id=acme.pk, run=run, node_id="customer_add", seq=1, record_key="7001", status="success",
+        input=CUSTOMER, output=SAGE, response={"status": 201},
+    )  # fmt: skip
+    OldRecord.objects.create(
+        organization_id=acme.pk, run=run, node_id="customer_add", seq=1, record_key="7002", status="skipped"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("runs", "SnapshotRecord")
+    rows = {row.record_key: row for row in new.objects.filter(run_id=run.pk)}
+    assert payload_unpack(rows["7001"].payload) == {
+        "input": CUSTOMER,
+        "output": SAGE,
+        "response": {"status": 201},
+    }
+    assert (rows["7001"].email, rows["7002"].email) == ("zoë@例え.jp", "")
+    assert payload_unpack(rows["7002"].payload) == {"input": None, "output": None, "response": None}
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    back = OldRecord.objects.get(run_id=run.pk, record_key="7001")
+    assert (back.input, back.output, back.response) == (CUSTOMER, SAGE, {"status": 201})
+
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
