@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.runs.lifecycle import run_transition
-from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, SnapshotRecord, Trigger
+from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
 from portal.runs.payloads import email_of, payload_pack
+from portal.runs.records_copy import records_insert
 from portal.runs.services import run_changed_on_commit
 from portal.workflows.models import Workflow
 
@@ -155,6 +156,11 @@ def run_progress(*, agent, run_id: str, node_id: str, counts: dict) -> None:
     run_changed_on_commit(run)
 
 
+def _text(value) -> str:
+    """PostgreSQL text cannot hold NUL; every database stores the same U+FFFD instead."""
+    return str(value or "").replace("\x00", "\ufffd")
+
+
 def snapshot_batch_ingest(
     *, agent, run_id: str, node_id: str, seq: int, records: list[dict], logs: list[dict]
 ) -> bool:
@@ -166,26 +172,25 @@ def snapshot_batch_ingest(
             SnapshotBatch.objects.create(
                 organization=organization, run=run, node_id=node_id, seq=seq, records=len(records)
             )
-            SnapshotRecord.objects.bulk_create(
+            records_insert(
                 [
-                    SnapshotRecord(
-                        organization=organization,
-                        run=run,
-                        node_id=node_id,
-                        seq=seq,
-                        record_key=str(r["record_key"])[:128],
-                        source_id=str(r["source_id"] or "")[:128],
-                        destination_id=str(r["destination_id"] or "")[:128],
-                        status=r["status"],
-                        message=r["message"] or "",
-                        tries=r["tries"],
-                        payload=payload_pack(input=r["input"], output=r["output"], response=r["response"]),
-                        email=email_of(r["input"]),
-                        duration_ms=r["duration_ms"],
+                    (
+                        organization.pk,
+                        run.pk,
+                        node_id,
+                        seq,
+                        _text(r["record_key"])[:128],
+                        _text(r["source_id"])[:128],
+                        _text(r["destination_id"])[:128],
+                        r["status"],
+                        _text(r["message"]),
+                        r["tries"],
+                        payload_pack(input=r["input"], output=r["output"], response=r["response"]),
+                        email_of(r["input"]),
+                        r["duration_ms"],
                     )
                     for r in records
-                ],
-                batch_size=1000,
+                ]
             )
             if logs:
                 RunLog.objects.bulk_create(

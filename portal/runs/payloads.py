@@ -32,4 +32,4 @@ def payload_unpack(blob: bytes | memoryview | None) -> dict:
 def email_of(source: object) -> str:
     """The source customer's email, as the Processed Snapshot search finds it."""
     email = source.get("email") if isinstance(source, dict) else None
-    return email[:254] if isinstance(email, str) else ""
+    return email.replace("\x00", "\ufffd")[:254] if isinstance(email, str) else ""

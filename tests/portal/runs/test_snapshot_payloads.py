@@ -113,3 +113,35 @@ def test_the_migration_converts_existing_records_and_back(acme, alice):
     assert (back.input, back.output, back.response) == (CUSTOMER, SAGE, {"status": 201})
 
     MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_ingest_stores_awkward_text_exactly(acme, alice):
+    from portal.runs import ingest
+    from tests.portal.agents.helpers import snapshot_record
+
+    ready = org_ready(organization=acme, owner=alice)
+    run = ingest.run_open(
+        agent=ready.agent, local_id="awkward", workflow_id=str(ready.workflow.public_id),
+        version=ready.version.number, plan_hash=ready.version.plan_hash, trigger="agent",
+    )  # fmt: skip
+    awkward = "tab\there\nnew line\\back\\\\slash\r\\N \\x41 NUL\x00 שלום 👋"
+    record = {
+        **snapshot_record(1, status="failed"),
+        "message": awkward,
+        "source_id": "a\tb",
+        "input": CUSTOMER,
+    }
+
+    assert ingest.snapshot_batch_ingest(
+        agent=ready.agent, run_id=str(run.pk), node_id="customer_add", seq=1, records=[record], logs=[]
+    )
+
+    stored = SnapshotRecord.objects.get(run=run)
+    assert stored.message == awkward.replace("\x00", "\ufffd")
+    assert (stored.source_id, stored.email, stored.input, stored.output) == (
+        "a\tb",
+        "zoë@例え.jp",
+        CUSTOMER,
+        record["output"],
+    )
