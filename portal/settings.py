@@ -118,8 +118,16 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py drops idle blocking reads without a socket timeout longer than the
             # layer's BLPOP (5 s), which silently kills an idle agent's consumer.
+            # redis-py 8 also caps a pool at 100 connections and fails (not waits) past it: a
+            # thousand agents reconnecting at once need more.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 2000),
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 30,
             },

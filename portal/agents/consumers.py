@@ -63,10 +63,15 @@ class AgentConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if getattr(self, "agent_pk", None) is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            # Offline first: if the channel layer fails now, its group entry expires on its own,
+            # but an agent left `online` would mislead the operator.
             await database_sync_to_async(agent_went_offline)(
                 agent_pk=self.agent_pk, channel_name=self.channel_name
             )
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception:  # noqa: BLE001 - nothing to tell the closed socket
+                log.warning("agent %s: could not leave its channel group", self.agent_pk, exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None):
         try:

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
@@ -213,6 +214,19 @@ async def test_it_welcomes_the_agent_with_pending_runs_and_stale_configuration(r
     assert agent.plans == {str(ready.workflow.public_id): ready.version.plan_hash}
     assert agent.lookups_hash == lookups_hash
     await comm.disconnect()
+    assert (await fetch(Agent, pk=ready.agent.pk)).online is False
+
+
+async def test_it_marks_the_agent_offline_even_when_the_channel_layer_fails(ready, monkeypatch):
+    comm, _ = await connected(ready.token)
+    layer = get_channel_layer()
+
+    async def refused(*args):
+        raise ConnectionError("Too many connections")  # what redis-py says when its pool is full
+
+    monkeypatch.setattr(type(layer), "group_discard", refused)
+    await comm.disconnect()
+
     assert (await fetch(Agent, pk=ready.agent.pk)).online is False
 
 
