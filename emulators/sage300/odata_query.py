@@ -6,6 +6,7 @@ clients. Options other than `$…` are ignored, as ASP.NET does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,9 @@ class FeedQuery:
     top: int | None = None
     skip: int = 0
     count: bool = False
+    # `<first key> eq '<literal>'` (how clients read one customer's ship-to locations): the feed
+    # looks only at rows with that key instead of evaluating the filter on the whole table.
+    first_key_equals: str | None = None
 
 
 def _property_list(entity: Entity, text: str, option: str) -> list[str]:
@@ -42,6 +46,13 @@ def _non_negative(option: str, text: str) -> int:
     return int(text)
 
 
+def _first_key_equals(entity: Entity, text: str) -> str | None:
+    match = re.fullmatch(r"\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*", text)
+    if match is None or match.group(1) != entity.keys[0]:
+        return None
+    return match.group(2).replace("''", "'")
+
+
 def feed_query_parse(entity: Entity, params: list[tuple[str, str]]) -> FeedQuery:
     """Read the `$` options of a request; other parameters are ignored as ASP.NET does."""
     query = FeedQuery()
@@ -58,6 +69,7 @@ def feed_query_parse(entity: Entity, params: list[tuple[str, str]]) -> FeedQuery
         seen.add(name)
         if name == "$filter":
             query.predicate = filter_compile(entity, value)
+            query.first_key_equals = _first_key_equals(entity, value)
         elif name == "$select":
             names = _property_list(entity, value, "$select")
             query.select = None if "*" in names else tuple(names)

@@ -106,10 +106,16 @@ def _feed(
     request: Request, state: SageState, company: Company, entity: Entity, root: str, count_only: bool
 ) -> Response:
     query = feed_query_parse(entity, request.query_params.multi_items())
-    rows = sorted(company.table(entity).values(), key=entity.key_of)
+    table = company.table(entity)
+    if query.first_key_equals is not None:
+        wanted = query.first_key_equals
+        rows = [row for key, row in table.items() if key[0] == wanted]
+    else:
+        rows = list(table.values())
     if query.predicate is not None:
         predicate = query.predicate
         rows = [row for row in rows if predicate(row)]
+    rows.sort(key=entity.key_of)  # after filtering: a one-customer feed sorts a handful of rows
     if query.orderby:
         records_order(entity, rows, query.orderby)
     if count_only:

@@ -95,6 +95,9 @@ def _numbers(sage, filter_text: str, **extra) -> list[str]:
 
 def test_it_filters_with_comparison_and_logical_operators(sage):
     assert _numbers(sage, "CustomerNumber eq '1200'") == ["1200"]
+    assert _numbers(sage, "  CustomerNumber   eq '1200' ") == ["1200"]  # the one-key fast path
+    assert _numbers(sage, "CustomerNumber eq '1200 '") == []  # exact, as the filter is
+    assert _numbers(sage, "CustomerNumber eq '12''00'") == []
     assert _numbers(sage, "CustomerNumber ne '1200'") == ["1100", "1105", "1210"]
     assert _numbers(sage, "CustomerNumber gt '1105'") == ["1200", "1210"]
     assert _numbers(sage, "CustomerNumber ge '1105'") == ["1105", "1200", "1210"]
