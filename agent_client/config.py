@@ -7,6 +7,7 @@ portal. The file is written with mode 0600 (owner only) where the platform suppo
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,20 @@ class AgentConfig:
     @property
     def max_workers(self) -> int:
         return int(self.data.get("agent", {}).get("max_workers", 8))
+
+    @property
+    def history_days(self) -> int:
+        """Days the local transaction history keeps each record (it holds every record's payloads)."""
+        value = self.data.get("agent", {}).get("history_days", 30)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                f"[agent] history_days in {self.path} must be a whole number of days, 1 or more"
+            )
+        return value
+
+    def history_cutoff(self) -> float:
+        """Records older than this (a Unix time) leave the local history."""
+        return time.time() - self.history_days * 86_400
 
     @property
     def portal(self) -> dict[str, Any]:
@@ -118,7 +133,7 @@ def config_template(
     data_dir: str = "ferry-agent-data",
 ) -> dict[str, Any]:
     return {
-        "agent": {"data_dir": data_dir, "max_workers": 8},
+        "agent": {"data_dir": data_dir, "max_workers": 8, "history_days": 30},
         "portal": {"url": portal_url, "token": "", "auto_update": False},
         "connections": {
             "shopify": {

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS transactions (
     record_json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS transactions_by_workflow ON transactions (workflow_id, at);
 CREATE INDEX IF NOT EXISTS transactions_by_source ON transactions (source_id);
+CREATE INDEX IF NOT EXISTS transactions_by_time ON transactions (at);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, run_id TEXT, frame_json TEXT NOT NULL,
     created_at REAL NOT NULL);

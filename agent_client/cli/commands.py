@@ -115,6 +115,7 @@ def workflows(args) -> int:
 
 def _run(args, config: AgentConfig, state: AgentState, plan: Plan, options: RunOptions) -> RunResult:
     lookup_tables.tables_current(state)  # the templates' defaults on first use
+    state.transactions_prune(older_than=config.history_cutoff())
     runs_recover_interrupted(state, to_outbox=bool(config.portal.get("token")))
     clients = clients_for(config, plan)
     bar = None if getattr(args, "quiet", False) else ProgressBar(plan.workflow_name)

@@ -48,6 +48,7 @@ class RunExecutor(Protocol):
 def runner_executor(config: AgentConfig, state: AgentState) -> RunExecutor:
     def execute(plan: Plan, options: RunOptions) -> str:
         lookup_tables.tables_current(state)  # the templates' defaults on first use
+        state.transactions_prune(older_than=config.history_cutoff())
         options.max_workers = config.max_workers
         return run_plan(plan=plan, state=state, clients=clients_for(config, plan), options=options).status
 
