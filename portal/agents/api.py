@@ -20,22 +20,7 @@ class AgentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agent
-        fields = [
-            "id",
-            "name",
-            "description",
-            "online",
-            "detached",
-            "last_seen_at",
-            "version",
-            "hostname",
-            "platform",
-            "cpu_percent",
-            "rss_mb",
-            "outbox_depth",
-            "registered_at",
-            "created_at",
-        ]
+        # Everything but the name and description is reported by the agent, not edited.
         read_only_fields = [
             "id",
             "online",
@@ -50,6 +35,7 @@ class AgentSerializer(serializers.ModelSerializer):
             "registered_at",
             "created_at",
         ]
+        fields = ["id", "name", "description", *read_only_fields[1:]]
 
     def get_online(self, agent) -> bool:
         return services.agent_is_online(agent)

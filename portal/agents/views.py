@@ -68,31 +68,27 @@ def agent_rotate(request, organization, pk):
     )
 
 
-@require_POST
-@org_page(Permission.ADMINISTER)
-def agent_detach(request, organization, pk):
-    agent = _agent(organization, pk)
-    services.agent_detach(agent=agent, actor=request.user)
-    messages.success(request, f"{agent.name} is detached: it is disconnected and receives no runs.")
-    return redirect("agent_list", org_slug=organization.slug)
+def _agent_action(service, done: str):
+    """A POST-only admin action on one agent that ends back on the agent list with `done`."""
+
+    @require_POST
+    @org_page(Permission.ADMINISTER)
+    def view(request, organization, pk):
+        agent = _agent(organization, pk)
+        service(agent=agent, actor=request.user)
+        messages.success(request, done.format(name=agent.name))
+        return redirect("agent_list", org_slug=organization.slug)
+
+    return view
 
 
-@require_POST
-@org_page(Permission.ADMINISTER)
-def agent_attach(request, organization, pk):
-    agent = _agent(organization, pk)
-    services.agent_attach(agent=agent, actor=request.user)
-    messages.success(request, f"{agent.name} is attached again: it may reconnect and receive runs.")
-    return redirect("agent_list", org_slug=organization.slug)
-
-
-@require_POST
-@org_page(Permission.ADMINISTER)
-def agent_delete(request, organization, pk):
-    agent = _agent(organization, pk)
-    services.agent_delete(agent=agent, actor=request.user)
-    messages.success(request, f"{agent.name} is deleted: its tokens no longer work.")
-    return redirect("agent_list", org_slug=organization.slug)
+agent_detach = _agent_action(
+    services.agent_detach, "{name} is detached: it is disconnected and receives no runs."
+)
+agent_attach = _agent_action(
+    services.agent_attach, "{name} is attached again: it may reconnect and receive runs."
+)
+agent_delete = _agent_action(services.agent_delete, "{name} is deleted: its tokens no longer work.")
 
 
 @require_POST
