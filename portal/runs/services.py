@@ -16,6 +16,9 @@ from portal.tenants.services import audit_record
 from portal.workflows.models import VersionState, Workflow
 
 WATCHDOG_SILENCE = timedelta(minutes=10)
+# A workflow runs once at a time on its agent (the agent refuses a second run.start); a run
+# requested while one of these is under way waits, queued, until that one ends.
+UNDER_WAY = (RunStatus.QUEUED, RunStatus.DISPATCHED, RunStatus.RUNNING)
 
 
 def run_summary(run: Run) -> dict:
@@ -66,7 +69,12 @@ def run_request(
     record_ids: list[str] | None = None,
     reprocess_of: Run | None = None,
 ) -> Run:
-    """Queue a run of the workflow's published plan and send it to its agent once committed."""
+    """Queue a run of the workflow's published plan and send it to its agent once committed.
+
+    When another run of the workflow is under way the new one stays queued and is sent when that
+    one ends (`run_dispatch_next`): the agent would refuse it, and the user asked for a run, not
+    for a failure.
+    """
     workflow = Workflow.objects.select_for_update(of=("self",)).select_related("agent").get(pk=workflow.pk)
     version = workflow.versions.filter(state=VersionState.PUBLISHED).first()
     if version is None:
@@ -98,9 +106,40 @@ def run_request(
         target=run,
         data={"workflow": workflow.name, "trigger": trigger},
     )
-    frame = run_start_frame(run)
-    agent_push_on_commit(agent.pk, {"type": "agent.frame", "frame": frame, "dispatch_run": str(run.pk)})
+    waits_behind = (
+        Run.objects.for_organization(workflow.organization)
+        .filter(workflow=workflow, status__in=UNDER_WAY)
+        .exclude(pk=run.pk)
+        .exists()
+    )  # read under the workflow's lock: two requests at once cannot both see the way clear
+    if not waits_behind:
+        _dispatch_on_commit(run)
     run_changed_on_commit(run)
+    return run
+
+
+def _dispatch_on_commit(run: Run) -> None:
+    frame = run_start_frame(run)
+    agent_push_on_commit(run.agent_id, {"type": "agent.frame", "frame": frame, "dispatch_run": str(run.pk)})
+
+
+@transaction.atomic
+def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
+    """Send the oldest queued run of the workflow once no run of it is dispatched or running.
+
+    Called after any run of the workflow ends. Sending a run.start twice is harmless: the agent
+    answers a run it knows with run.accepted again.
+    """
+    workflow = Workflow.objects.filter(organization_id=organization_id, pk=workflow_id).select_for_update().first()
+    if workflow is None:
+        return None
+    runs = Run.objects.for_organization(workflow.organization).filter(workflow=workflow)
+    if runs.filter(status__in=[RunStatus.DISPATCHED, RunStatus.RUNNING]).exists():
+        return None
+    waiting = runs.filter(status=RunStatus.QUEUED, agent__isnull=False).select_related("workflow", "version")
+    run = waiting.order_by("created_at").first()
+    if run is not None:
+        _dispatch_on_commit(run)
     return run
 
 
@@ -147,13 +186,25 @@ def run_reprocess(*, run: Run, actor, record_keys: list[str] | None = None) -> R
 
 
 def runs_pending_for_agent(agent) -> list[Run]:
-    """Runs sent to this agent that it never accepted: re-sent in `welcome`."""
-    return list(
+    """Runs for this agent that it never accepted, re-sent in `welcome`: per workflow, the ones
+    dispatched, or else its oldest queued run unless one of its runs is running."""
+    runs = (
         Run.objects.for_organization(agent.organization)
-        .filter(agent=agent, status__in=[RunStatus.QUEUED, RunStatus.DISPATCHED])
+        .filter(agent=agent, status__in=UNDER_WAY)
         .select_related("workflow", "version")
         .order_by("created_at")
     )
+    by_workflow: dict[int, list[Run]] = {}
+    for run in runs:
+        by_workflow.setdefault(run.workflow_id, []).append(run)
+    pending: list[Run] = []
+    for under_way in by_workflow.values():
+        statuses = {run.status for run in under_way}
+        if RunStatus.DISPATCHED in statuses:
+            pending += [run for run in under_way if run.status == RunStatus.DISPATCHED]
+        elif RunStatus.RUNNING not in statuses:
+            pending.append(under_way[0])
+    return sorted(pending, key=lambda run: run.created_at)
 
 
 def runs_watchdog() -> int:

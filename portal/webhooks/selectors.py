@@ -62,7 +62,7 @@ def workflows_listening(*, organization, connection) -> list[Workflow]:
 def run_not_started(*, organization, workflow: Workflow) -> Run | None:
     return (
         Run.objects.for_organization(organization)
-        .filter(workflow=workflow, status__in=NOT_STARTED)
+        .filter(workflow=workflow, status__in=NOT_STARTED, record_ids__isnull=True)  # not a reprocess of a few
         .order_by("created_at")
         .first()
     )

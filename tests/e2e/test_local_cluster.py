@@ -223,7 +223,7 @@ def test_it_runs_the_production_topology_on_one_machine(cluster_stack, emulators
         assert None not in webhook_runs
         for run_id in webhook_runs:
             finished = api.wait(run_id, FINAL, timeout=120)
-            assert (finished["trigger"], finished["status"]) == ("webhook", "succeeded"), finished
+            assert (finished["trigger"], finished["status"]) == ("webhook", "succeeded"), f"{finished}"
         stats = shopify.control("webhooks")
         assert (stats["delivered"], stats["failed_attempts"]) == (3, 0)
 

@@ -16,7 +16,7 @@ from portal.agents.services import agent_detach
 from portal.runs import ingest
 from portal.runs.lifecycle import ALLOWED, IllegalTransition, run_transition
 from portal.runs.models import Run, RunLog, SnapshotRecord
-from portal.runs.services import runs_watchdog
+from portal.runs.services import run_request, runs_pending_for_agent, runs_watchdog
 from portal.tenants.services import api_token_create
 from portal.workflows.lifecycle import version_reset_publish
 from tests.portal.agents.helpers import org_ready, snapshot_record
@@ -84,6 +84,8 @@ def with_records(ready, statuses: list[str]) -> Run:
     records = [snapshot_record(n, status=status) for n, status in enumerate(statuses, start=1)]
     ingest.snapshot_batch_ingest(agent=ready.agent, run_id=str(run.pk), node_id="customer_add", seq=1,
                                  records=records, logs=[])  # fmt: skip
+    Run.objects.filter(pk=run.pk).update(status="completed_with_errors")
+    run.refresh_from_db()
     return run
 
 
@@ -119,6 +121,60 @@ def test_it_runs_a_workflow_for_an_operator(api_as, operator, ready, pushed_to_a
         "type": "run.start", "run_id": str(run.pk), "workflow_id": str(ready.workflow.public_id), "version": 1,
         "plan_hash": ready.version.plan_hash, "trigger": "manual", "options": {},
     }  # fmt: skip
+
+
+@pytest.fixture
+def run_starts(monkeypatch):
+    """The runs whose run.start went to the agent, in order."""
+    sent: list[str] = []
+    monkeypatch.setattr(
+        "portal.runs.services.agent_push_on_commit", lambda agent_pk, message: sent.append(message["dispatch_run"])
+    )
+    return sent
+
+
+def test_it_queues_a_run_behind_the_workflows_run_under_way_and_sends_it_when_that_ends(
+    api_as, operator, ready, acme, run_starts, django_capture_on_commit_callbacks
+):
+    running = make_run(ready, status="running")
+    api = api_as(operator)
+
+    waiting = [api.post(runs_url(acme), {"workflow": ready.workflow.pk}).json()["id"] for _ in range(2)]
+
+    assert run_starts == [] and [Run.objects.get(pk=pk).status for pk in waiting] == ["queued", "queued"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.run_finished(agent=ready.agent, run_id=str(running.pk), status="succeeded", counts={},
+                            cursor_before=None, cursor_after=None, started_at="", finished_at="", error=None)  # fmt: skip
+    assert run_starts == [waiting[0]]  # the oldest, and only it: the agent runs a workflow once at a time
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(runs_url(acme, waiting[0], "cancel"))  # still queued: cancelled here, the next one goes
+    assert run_starts == [waiting[0], waiting[1]]
+
+
+def test_it_sends_the_next_run_when_the_one_ahead_is_lost(ready, alice, run_starts, django_capture_on_commit_callbacks):
+    silent = make_run(ready, status="running", last_activity_at=timezone.now() - timedelta(hours=1))
+    waiting = run_request(workflow=ready.workflow, actor=alice)
+    assert run_starts == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs_watchdog() == 1
+
+    silent.refresh_from_db()
+    assert (silent.status, run_starts) == ("lost", [str(waiting.pk)])
+
+
+def test_it_welcomes_an_agent_with_one_pending_run_per_workflow(ready, alice):
+    first, second = (run_request(workflow=ready.workflow, actor=alice) for _ in range(2))
+    assert runs_pending_for_agent(ready.agent) == [first]  # the second waits behind the first
+
+    run_transition(first, "dispatched")
+    assert runs_pending_for_agent(ready.agent) == [first]  # sent, never accepted: sent again
+
+    run_transition(first, "running")
+    assert runs_pending_for_agent(ready.agent) == []  # the agent is running it: nothing to send
+
+    run_transition(first, "succeeded")
+    assert runs_pending_for_agent(ready.agent) == [second]
 
 
 def test_it_marks_runs_started_with_an_api_token_as_api_runs(api_client, alice, ready):

@@ -150,6 +150,23 @@ def test_it_coalesces_a_burst_into_the_run_not_started_yet(acme_shop, acme_endpo
     second = Run.objects.exclude(pk=run.pk).get()
     assert (second.trigger, second.status) == ("webhook", "queued")
     assert WebhookDelivery.objects.get(webhook_id="wh-after-start").run == second
+    # The second waits, queued, until the first ends; deliveries meanwhile join it.
+    deliver(acme_endpoint, webhook_id="wh-while-waiting")
+    assert Run.objects.count() == 2
+    assert WebhookDelivery.objects.get(webhook_id="wh-while-waiting").run == second
+
+
+def test_it_does_not_join_a_reprocess_of_a_few_records(acme_shop, acme_endpoint, deliver):
+    _, workflow = acme_shop
+    reprocess = Run.objects.create(
+        organization=workflow.organization, workflow=workflow, version=workflow.versions.get(state="published"),
+        plan_hash="0" * 64, agent=workflow.agent, trigger="reprocess", record_ids=["7"],
+    )  # fmt: skip
+
+    deliver(acme_endpoint, webhook_id="wh-1")
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.run != reprocess and (delivery.run.trigger, delivery.run.status) == ("webhook", "queued")
 
 
 def test_it_starts_runs_only_in_the_organization_of_the_endpoint(
