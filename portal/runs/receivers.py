@@ -17,4 +17,6 @@ def dispatch_next_on_run_completed(sender, *, run_id, organization_id, workflow_
     try:
         run_dispatch_next(organization_id=organization_id, workflow_id=workflow_id)
     except Exception:
-        logger.exception("runs: sending the run queued after %s (organization %s) failed", run_id, organization_id)
+        logger.exception(
+            "runs: sending the run queued after %s (organization %s) failed", run_id, organization_id
+        )

@@ -130,7 +130,9 @@ def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
     Called after any run of the workflow ends. Sending a run.start twice is harmless: the agent
     answers a run it knows with run.accepted again.
     """
-    workflow = Workflow.objects.filter(organization_id=organization_id, pk=workflow_id).select_for_update().first()
+    workflow = (
+        Workflow.objects.filter(organization_id=organization_id, pk=workflow_id).select_for_update().first()
+    )
     if workflow is None:
         return None
     runs = Run.objects.for_organization(workflow.organization).filter(workflow=workflow)

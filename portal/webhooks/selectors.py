@@ -62,7 +62,8 @@ def workflows_listening(*, organization, connection) -> list[Workflow]:
 def run_not_started(*, organization, workflow: Workflow) -> Run | None:
     return (
         Run.objects.for_organization(organization)
-        .filter(workflow=workflow, status__in=NOT_STARTED, record_ids__isnull=True)  # not a reprocess of a few
+        .filter(workflow=workflow, status__in=NOT_STARTED)
+        .filter(record_ids__isnull=True)  # a reprocess of a few records reads nothing new
         .order_by("created_at")
         .first()
     )

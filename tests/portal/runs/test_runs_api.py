@@ -128,7 +128,8 @@ def run_starts(monkeypatch):
     """The runs whose run.start went to the agent, in order."""
     sent: list[str] = []
     monkeypatch.setattr(
-        "portal.runs.services.agent_push_on_commit", lambda agent_pk, message: sent.append(message["dispatch_run"])
+        "portal.runs.services.agent_push_on_commit",
+        lambda agent_pk, message: sent.append(message["dispatch_run"]),
     )
     return sent
 
@@ -151,7 +152,9 @@ def test_it_queues_a_run_behind_the_workflows_run_under_way_and_sends_it_when_th
     assert run_starts == [waiting[0], waiting[1]]
 
 
-def test_it_sends_the_next_run_when_the_one_ahead_is_lost(ready, alice, run_starts, django_capture_on_commit_callbacks):
+def test_it_sends_the_next_run_when_the_one_ahead_is_lost(
+    ready, alice, run_starts, django_capture_on_commit_callbacks
+):
     silent = make_run(ready, status="running", last_activity_at=timezone.now() - timedelta(hours=1))
     waiting = run_request(workflow=ready.workflow, actor=alice)
     assert run_starts == []
