@@ -47,6 +47,7 @@ class AddressTask:
         self.prefix = str(task.options.get("ship_to_key_prefix", "S"))
         self.customer_scope = hash_scope(ctx, task.id)
         self.ship_to_scope = f"{self.customer_scope}:shipto"
+        self.read_in_full_scope = f"{self.customer_scope}:addresses_read_in_full"  # → the customer's updated_at
 
     def handle(self, record: dict[str, Any], number: str) -> Outcome:
         started = time.perf_counter()
@@ -110,14 +111,20 @@ class AddressTask:
         known = self._known_ship_tos(number, bool(listed))
         current = {str(a["id"]): a for a in listed}
         gone = [aid for aid, (_, state) in known.items() if aid not in current and state != INACTIVE]
-        if len(record.get("addresses") or []) >= SHOPIFY_LISTS_AT_MOST and (
-            gone or self._news(current, known)
-        ):
-            # The payload lists only the 10 most recently updated addresses: before deactivating one,
-            # or when there is something new, read them all (older ones may never have been seen).
-            every = self.ctx.clients.shopify.customer_addresses(int(customer_id))
-            current = {str(a["id"]): a for a in every if str(a.get("id")) != default_id}
-            gone = [aid for aid in gone if aid not in current]
+        updated_at, read_all = str(record.get("updated_at") or ""), False
+        if len(record.get("addresses") or []) >= SHOPIFY_LISTS_AT_MOST:
+            # The payload lists only the 10 most recently updated addresses. When something is new,
+            # read them all (older ones may never have been seen). When some known ones are not
+            # listed, they are older rather than removed if the customer is unchanged since its
+            # addresses were last read in full (Shopify moves updated_at on any address change):
+            # without that rule a resync of every customer would read every such customer's
+            # addresses again, one throttled request each.
+            if self._news(current, known) or (gone and updated_at != self._read_in_full_at(customer_id)):
+                every = self.ctx.clients.shopify.customer_addresses(int(customer_id))
+                current = {str(a["id"]): a for a in every if str(a.get("id")) != default_id}
+                gone, read_all = [aid for aid in gone if aid not in current], True
+            else:
+                gone = []
         ship_outputs: dict[str, Any] = {}
         for address_id, address in current.items():
             self._ship_to_upsert(
@@ -131,6 +138,11 @@ class AddressTask:
             operations.append({"op": "deactivated ship-to", "target": ship_key, "status": 204})
         if ship_outputs:
             outputs["ship_tos"] = ship_outputs
+        if read_all and updated_at:  # only now: every write for the full list went through
+            self.ctx.state.hash_set(self.read_in_full_scope, customer_id, updated_at)
+
+    def _read_in_full_at(self, customer_id: str) -> str | None:
+        return self.ctx.state.hashes_get(self.read_in_full_scope, [customer_id]).get(customer_id)
 
     def _news(self, current: dict[str, Any], known: dict[str, tuple[str, str]]) -> bool:
         """Is any listed address new, reactivated or changed since the last successful write?"""

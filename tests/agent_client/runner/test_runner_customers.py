@@ -1,6 +1,7 @@
 """Customer Add then Customer Update with Address Update, against both emulators over real HTTP."""
 
 import pytest
+import requests
 
 from agent_client.plan import plan_load, template_path
 from agent_client.runner import RunOptions, run_plan
@@ -110,3 +111,47 @@ def _writes(stats: dict) -> int:
         for method, count in stats["requests"]["by_method"].items()
         if method in ("POST", "PATCH", "PUT")
     )
+
+
+ADDRESS_LIST = "GET customers/{id}/addresses.json"
+
+
+def test_it_reads_all_addresses_of_a_customer_again_only_when_it_changed(agent, emulators):
+    """Customers with more than 10 addresses (Shopify lists 10): a resync of everyone reads no address
+    list again, yet an old, unlisted address removed in Shopify still makes its ship-to Inactive."""
+    state, clients = agent
+    shopify, sage, seed = emulators
+    seed(300, seed=11)
+    assert _run(state, clients, "customer_add").status == "succeeded"
+    assert _run(state, clients, "customer_update").status == "succeeded"
+    many = [c for c in shopify_customers(shopify.url) if len(c["addresses"]) > 10]
+    assert many, "the data set must include customers with more than 10 addresses"
+
+    reads_before = shopify.control("stats")["per_endpoint"].get(ADDRESS_LIST, 0)
+    workflow_id = plan_load(template_path("customer_update")).workflow_id
+    state.cursor_set(workflow_id, "customer_update", None, reason="test: resync everyone")
+    everyone = _run(state, clients, "customer_update")
+    assert everyone.status == "succeeded" and everyone.counts["customer_update"]["read"] == 300
+    assert everyone.counts["address_update"]["succeeded"] == 0
+    assert shopify.control("stats")["per_endpoint"].get(ADDRESS_LIST, 0) == reads_before
+
+    customer = many[0]
+    default_id = customer["default_address"]["id"]
+    oldest = next(a for a in customer["addresses"] if a["id"] != default_id)  # not among the 10 listed
+    deleted = requests.delete(
+        f"{shopify.url}/admin/api/2025-07/customers/{customer['id']}/addresses/{oldest['id']}.json",
+        headers={"X-Shopify-Access-Token": "shpat_demo"},
+        timeout=10,
+    )
+    assert deleted.status_code == 200, deleted.text
+    after = _run(state, clients, "customer_update")
+    assert after.status == "succeeded"
+    assert shopify.control("stats")["per_endpoint"][ADDRESS_LIST] == reads_before + 1
+    _, tables = state.lookups_current()
+    assert_sage_matches_shopify(shopify, sage, tables)  # the removed address's ship-to is Inactive
+    locations = [
+        loc
+        for loc in sage_feed(sage.url, "ARShipToLocations")
+        if loc["Description"].endswith(str(oldest["id"]))
+    ]
+    assert [loc["Status"] for loc in locations] == ["Inactive"]
