@@ -47,7 +47,8 @@ class AddressTask:
         self.prefix = str(task.options.get("ship_to_key_prefix", "S"))
         self.customer_scope = hash_scope(ctx, task.id)
         self.ship_to_scope = f"{self.customer_scope}:shipto"
-        self.read_in_full_scope = f"{self.customer_scope}:addresses_read_in_full"  # → the customer's updated_at
+        # customer id → its updated_at when all its addresses were last read and written
+        self.read_in_full_scope = f"{self.customer_scope}:addresses_read_in_full"
 
     def handle(self, record: dict[str, Any], number: str) -> Outcome:
         started = time.perf_counter()
