@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "portal.connectors",
     "portal.workflows",
     "portal.webhooks",
+    "portal.schedules",
     "portal.dashboards",
 ]
 

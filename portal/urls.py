@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("portal.agents.urls")),
     path("", include("portal.runs.urls")),
     path("", include("portal.dashboards.urls")),
+    path("", include("portal.schedules.urls")),
 ]

@@ -19,6 +19,9 @@ WATCHDOG_SILENCE = timedelta(minutes=10)
 # A workflow runs once at a time on its agent (the agent refuses a second run.start); a run
 # requested while one of these is under way waits, queued, until that one ends.
 UNDER_WAY = (RunStatus.QUEUED, RunStatus.DISPATCHED, RunStatus.RUNNING)
+# A run that has not started reading yet will see every change made before it starts: a burst of
+# webhook deliveries or a schedule's tick joins it instead of queueing one more run.
+NOT_STARTED = (RunStatus.QUEUED, RunStatus.DISPATCHED)
 
 
 def run_summary(run: Run) -> dict:
@@ -184,6 +187,16 @@ def run_reprocess(*, run: Run, actor, record_keys: list[str] | None = None) -> R
         raise ValidationError("There is nothing to reprocess: no failed records match.")
     return run_request(
         workflow=run.workflow, actor=actor, trigger=Trigger.REPROCESS, record_ids=source_ids, reprocess_of=run
+    )
+
+
+def run_not_started(*, organization, workflow: Workflow) -> Run | None:
+    return (
+        Run.objects.for_organization(organization)
+        .filter(workflow=workflow, status__in=NOT_STARTED)
+        .filter(record_ids__isnull=True)  # a reprocess of a few records reads nothing new
+        .order_by("created_at")
+        .first()
     )
 
 

@@ -147,7 +147,7 @@ def workflow_run(request, organization, pk):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return _back(request, organization)
-    messages.success(request, f"{workflow.name} is queued: sent to agent {run.agent.name}.")
+    messages.success(request, f"{workflow.name} is queued for agent {run.agent.name}.")
     return _to_run(organization, run)
 
 

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.runs.models import Trigger
-from portal.runs.services import run_request
+from portal.runs.services import run_not_started, run_request
 from portal.webhooks.models import WebhookDelivery
-from portal.webhooks.selectors import run_not_started, workflows_listening
+from portal.webhooks.selectors import workflows_listening
 from portal.workflows.models import Workflow
 
 logger = logging.getLogger(__name__)

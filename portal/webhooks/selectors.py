@@ -5,13 +5,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from portal.runs.models import Run, RunStatus
 from portal.webhooks.models import WebhookEndpoint
 from portal.workflows.models import Template, VersionState, Workflow, WorkflowVersion
-
-# A run that has not started reading yet will see every change made before it starts: a burst of
-# deliveries joins it instead of queueing one run per delivery.
-NOT_STARTED = (RunStatus.QUEUED, RunStatus.DISPATCHED)
 
 
 def unscoped_endpoint_by_public_id(public_id: uuid.UUID) -> WebhookEndpoint | None:
@@ -57,13 +52,3 @@ def workflows_listening(*, organization, connection) -> list[Workflow]:
         .order_by("workflow_id")
     )
     return [v.workflow for v in versions if connection.name in plan_source_connections(v.plan_json)]
-
-
-def run_not_started(*, organization, workflow: Workflow) -> Run | None:
-    return (
-        Run.objects.for_organization(organization)
-        .filter(workflow=workflow, status__in=NOT_STARTED)
-        .filter(record_ids__isnull=True)  # a reprocess of a few records reads nothing new
-        .order_by("created_at")
-        .first()
-    )

@@ -6,6 +6,7 @@ the caller loaded. If someone changed the workflow since, the answer is 409 with
 saying who did what and when.
 """
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -14,6 +15,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from portal.api.base import OrganizationGenericViewSet, OrganizationReadOnlyViewSet
+from portal.schedules import services as schedules
+from portal.schedules.serializers import ScheduleSerializer
 from portal.tenants.roles import Permission
 from portal.workflows import design as design_service
 from portal.workflows import lifecycle
@@ -67,8 +70,14 @@ class WorkflowViewSet(
 
     queryset = Workflow.objects.all()
     serializer_class = WorkflowSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # PUT only for the schedule (a workflow itself is changed with PATCH)
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     action_permissions = {"preview": Permission.READ}
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return Response({"detail": 'Method "PUT" not allowed: change a workflow with PATCH.'}, status=405)
+        return super().update(request, *args, **kwargs)
 
     def filter_scoped_queryset(self, queryset):
         return queryset.select_related("agent", "changed_by").prefetch_related("versions").order_by("name")
@@ -115,6 +124,37 @@ class WorkflowViewSet(
         except WorkflowConflict as exc:
             raise Conflict(exc.message) from None
         return Response(VersionSerializer(version).data)
+
+    # -- schedule ---------------------------------------------------------------------------------
+    @extend_schema(methods=["GET"], responses={200: ScheduleSerializer, 404: None})
+    @extend_schema(
+        methods=["PUT"], request=ScheduleSerializer, responses={200: ScheduleSerializer, 400: None}
+    )
+    @extend_schema(methods=["DELETE"], responses={204: None})
+    @action(detail=True, methods=["get", "put", "delete"])
+    def schedule(self, request, org_slug, pk):
+        """When the workflow runs by itself. 404 while it has none (it runs when started: Manual)."""
+        workflow = self.get_object()
+        if request.method == "DELETE":
+            schedules.schedule_delete(workflow=workflow, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if request.method == "PUT":
+            body = ScheduleSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+            try:
+                saved = schedules.schedule_save(
+                    workflow=workflow, actor=request.user, mode=data["mode"],
+                    every_minutes=data.get("every_minutes"), cron=data.get("cron", ""),
+                    timezone_name=data.get("timezone", "UTC"), enabled=data.get("enabled", True),
+                )  # fmt: skip
+            except ValidationError as exc:
+                return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            return Response(ScheduleSerializer(saved).data)
+        found = getattr(workflow, "schedule", None)
+        if found is None:
+            raise Http404(f"{workflow.name} has no schedule: it runs when someone presses Run.")
+        return Response(ScheduleSerializer(found).data)
 
     @extend_schema(responses=VersionSummarySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

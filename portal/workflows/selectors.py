@@ -5,16 +5,25 @@ import csv
 import io
 import json
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from agent_client.lookups import lookups_hash
 from portal.workflows.models import LookupRow, LookupTable, VersionState, Workflow, WorkflowVersion
 
 
 def organization_workflows(organization):
+    """With each workflow's latest run (`last_run_id`, `last_run_status`, `last_run_at`) and schedule."""
+    from portal.runs.models import Run
+
+    latest = Run.objects.filter(organization=organization, workflow=OuterRef("pk")).order_by("-created_at")
     return (
         Workflow.objects.for_organization(organization)
-        .select_related("agent")
+        .select_related("agent", "schedule__periodic_task")
+        .annotate(
+            last_run_id=Subquery(latest.values("pk")[:1]),
+            last_run_status=Subquery(latest.values("status")[:1]),
+            last_run_at=Subquery(latest.values("created_at")[:1]),
+        )
         .prefetch_related(Prefetch("versions", queryset=WorkflowVersion.objects.order_by("-number")))
         .order_by("name")
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from portal.agents.models import Agent
 from portal.connectors.selectors import organization_connections
+from portal.schedules.services import schedule_next_at
 from portal.tenants.access import org_page
 from portal.tenants.roles import Permission, role_allows
 from portal.workflows import design as design_service
@@ -43,7 +44,11 @@ def _workflow(organization, pk) -> Workflow:
 
 @org_page(Permission.READ)
 def workflow_list(request, organization):
-    rows = [(w, workflow_state_summary(w)) for w in organization_workflows(organization)]
+    rows = []
+    for workflow in organization_workflows(organization):
+        schedule = getattr(workflow, "schedule", None)
+        when = {"schedule": schedule, "next_run_at": schedule_next_at(schedule)}
+        rows.append((workflow, {**workflow_state_summary(workflow), **when}))
     return render(request, "workflows/list.html", {"organization": organization, "rows": rows})
 
 

@@ -153,7 +153,7 @@ def test_it_runs_watches_live_and_reprocesses_a_failed_record(portal, page, arti
 
     # The run page opens queued; everything after this happens without a reload.
     expect(page).to_have_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
-    expect(page.locator(".flash")).to_contain_text("Customer Add is queued: sent to agent sage-server.")
+    expect(page.locator(".flash")).to_contain_text("Customer Add is queued for agent sage-server.")
     expect(page.locator("[data-live-state]")).to_have_text("● live")
     run_url = page.url
     page.evaluate("window.__sameDocument = true")

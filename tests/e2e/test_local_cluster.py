@@ -2,8 +2,9 @@
 and beat started by the Procfile runner, against a fresh PostgreSQL database and Redis.
 
 It proves what only that topology shows: a run requested on one portal reaches the agent connected
-to the other (Redis channel layer), and Shopify's webhook deliveries are processed by the worker
-process (the portals queue the task, they do not run it).
+to the other (Redis channel layer), Shopify's webhook deliveries are processed by the worker
+process (the portals queue the task, they do not run it), and a workflow's schedule is fired by
+beat and run by the worker.
 """
 
 import os
@@ -227,11 +228,32 @@ def test_it_runs_the_production_topology_on_one_machine(cluster_stack, emulators
         stats = shopify.control("webhooks")
         assert (stats["delivered"], stats["failed_attempts"]) == (3, 0)
 
+        # A schedule: beat (reading its entry from the database) → Redis → worker → a run on the agent.
+        update_id = seeded["workflows"]["customer_update"]["id"]
+        scheduled = api.session.put(
+            api.url(f"workflows/{update_id}/schedule/"),
+            json={"mode": "interval", "every_minutes": 1},
+            timeout=10,
+        )
+        assert scheduled.status_code == 200, scheduled.text
+        tick = _wait(
+            lambda: [
+                r
+                for r in api.session.get(api.url("runs/"), timeout=10).json()["results"]
+                if r["trigger"] == "schedule"
+            ],
+            "beat never fired the schedule",
+            timeout=150,
+        )[0]
+        assert api.wait(tick["id"], FINAL, timeout=120)["status"] == "succeeded"
+        assert api.session.delete(api.url(f"workflows/{update_id}/schedule/"), timeout=10).status_code == 204
+
         # The worker consumed the tasks; no portal ran one itself.
         worker_log = "\n".join(runner.lines("worker"))
         for webhook_id, *_ in rows:
             assert f"webhook delivery {webhook_id} (customers/update" in worker_log
         assert len(re.findall(r"Task webhooks\.delivery_process\[[0-9a-f-]+\] received", worker_log)) >= 3
+        assert re.search(r"Task schedules\.fire\[[0-9a-f-]+\] received", worker_log)
         for name in ("portal1", "portal2"):
             assert not [line for line in runner.lines(name) if "delivery_process" in line], name
     finally:

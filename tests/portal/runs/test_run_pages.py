@@ -101,7 +101,7 @@ def test_it_runs_a_workflow_from_the_run_button(acme, alice, client_as, workflow
     run = Run.objects.get(workflow=workflow)
     assert response.redirect_chain == [(f"/o/{acme.slug}/runs/{run.pk}/", 302)]
     html = response.content.decode()
-    assert "Customer Add is queued: sent to agent sage-server." in html
+    assert "Customer Add is queued for agent sage-server." in html
     assert '<span class="chip big queued" data-field="status" id="run-status">queued</span>' in html
     assert (run.trigger, run.status, run.requested_by) == ("manual", "queued", alice)
 
