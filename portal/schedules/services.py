@@ -49,7 +49,9 @@ def schedule_problems(*, mode: str, every_minutes, cron: str, timezone_name: str
         else:
             try:
                 crontab_validator(" ".join(fields))
-                crontab(**dict(zip(CRON_FIELDS, fields, strict=True)))  # celery also refuses days that never occur
+                crontab(
+                    **dict(zip(CRON_FIELDS, fields, strict=True))
+                )  # celery also refuses days that never occur
             except ValidationError as exc:
                 problems["cron"] = f"This cron expression is not valid: {exc.messages[0]}."
             except ValueError as exc:
