@@ -10,7 +10,7 @@ from portal.agents import frames as out
 from portal.agents.models import Agent
 from portal.agents.services import agent_seen
 from portal.runs import ingest
-from portal.runs.services import runs_pending_for_agent
+from portal.runs.queue import runs_pending_for_agent
 
 Handler = Callable[[Agent, Frame], list[dict]]
 
@@ -24,7 +24,9 @@ def _hello(agent: Agent, frame: Frame) -> list[dict]:
         plans=frame.plans,
         lookups_hash=frame.lookups_hash or "",
     )
-    return [out.welcome_frame(agent, frame, runs_pending_for_agent(agent))]
+    running = frame.running or []
+    ingest.runs_reported_running(agent=agent, run_ids=running)  # a lost run still going is running again
+    return [out.welcome_frame(agent, frame, runs_pending_for_agent(agent, running))]
 
 
 def _heartbeat(agent: Agent, frame: Frame) -> list[dict]:

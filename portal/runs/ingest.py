@@ -77,6 +77,19 @@ def run_accepted(*, agent, run_id: str) -> None:
 
 
 @transaction.atomic
+def runs_reported_running(*, agent, run_ids: list[str]) -> None:
+    """`hello.running`: runs the agent is still executing. One marked lost meanwhile is running."""
+    ids = [run_id for run_id in run_ids if _uuid(run_id) is not None]
+    for run in (
+        Run.objects.for_organization(agent.organization)
+        .filter(agent=agent, pk__in=ids, status=RunStatus.LOST)
+        .select_for_update()
+    ):
+        run_transition(run, RunStatus.RUNNING)
+        run_changed_on_commit(run)
+
+
+@transaction.atomic
 def run_rejected(*, agent, run_id: str, reason: str) -> None:
     run = _run_of_agent(agent, run_id, lock=True)
     if run.status in (RunStatus.QUEUED, RunStatus.DISPATCHED):

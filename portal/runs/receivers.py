@@ -5,7 +5,7 @@ import logging
 from django.dispatch import receiver
 
 from portal.runs.events import run_completed
-from portal.runs.services import run_dispatch_next
+from portal.runs.queue import run_dispatch_next
 
 logger = logging.getLogger(__name__)
 
@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 @receiver(run_completed)
 def dispatch_next_on_run_completed(sender, *, run_id, organization_id, workflow_id, **_):
     # Sent after the run's transaction committed, often inside the agent's socket: a failure here
-    # must not fail the agent's report. The run stays queued and the next welcome sends it.
+    # must not fail the agent's report. The run stays queued; the watchdog's sweep sends it.
     try:
         run_dispatch_next(organization_id=organization_id, workflow_id=workflow_id)
     except Exception:

@@ -12,13 +12,11 @@ from portal.agents.services import agent_push_on_commit
 from portal.realtime import ui_event_on_commit
 from portal.runs.lifecycle import run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunStatus, SnapshotRecord, Trigger
+from portal.runs.queue import run_blocker, run_dispatch_on_commit, run_waits_behind, runs_queue_sweep
 from portal.tenants.services import audit_record
 from portal.workflows.models import VersionState, Workflow
 
 WATCHDOG_SILENCE = timedelta(minutes=10)
-# A workflow runs once at a time on its agent (the agent refuses a second run.start); a run
-# requested while one of these is under way waits, queued, until that one ends.
-UNDER_WAY = (RunStatus.QUEUED, RunStatus.DISPATCHED, RunStatus.RUNNING)
 # A run that has not started reading yet will see every change made before it starts: a burst of
 # webhook deliveries or a schedule's tick joins it instead of queueing one more run.
 NOT_STARTED = (RunStatus.QUEUED, RunStatus.DISPATCHED)
@@ -75,20 +73,14 @@ def run_request(
     """Queue a run of the workflow's published plan and send it to its agent once committed.
 
     When another run of the workflow is under way the new one stays queued and is sent when that
-    one ends (`run_dispatch_next`): the agent would refuse it, and the user asked for a run, not
-    for a failure.
+    one ends (see portal.runs.queue).
     """
     workflow = Workflow.objects.select_for_update(of=("self",)).select_related("agent").get(pk=workflow.pk)
-    version = workflow.versions.filter(state=VersionState.PUBLISHED).first()
-    if version is None:
-        raise ValidationError(f"{workflow.name} has no published version: Generate and Publish it first.")
-    if not workflow.is_active:
-        raise ValidationError(f"{workflow.name} is not active: switch it on first.")
+    blocker = run_blocker(workflow)
+    if blocker is not None:
+        raise ValidationError(blocker)
+    version = workflow.versions.get(state=VersionState.PUBLISHED)
     agent = workflow.agent
-    if agent is None:
-        raise ValidationError(f"{workflow.name} has no agent: assign one in the workflow's settings.")
-    if agent.detached_at is not None:
-        raise ValidationError(f"Agent {agent.name} is detached: attach it first.")
     run = Run.objects.create(
         organization=workflow.organization,
         workflow=workflow,
@@ -109,42 +101,9 @@ def run_request(
         target=run,
         data={"workflow": workflow.name, "trigger": trigger},
     )
-    waits_behind = (
-        Run.objects.for_organization(workflow.organization)
-        .filter(workflow=workflow, status__in=UNDER_WAY)
-        .exclude(pk=run.pk)
-        .exists()
-    )  # read under the workflow's lock: two requests at once cannot both see the way clear
-    if not waits_behind:
-        _dispatch_on_commit(run)
+    if not run_waits_behind(run):  # read under the workflow's lock: two requests cannot both go
+        run_dispatch_on_commit(run)
     run_changed_on_commit(run)
-    return run
-
-
-def _dispatch_on_commit(run: Run) -> None:
-    frame = run_start_frame(run)
-    agent_push_on_commit(run.agent_id, {"type": "agent.frame", "frame": frame, "dispatch_run": str(run.pk)})
-
-
-@transaction.atomic
-def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
-    """Send the oldest queued run of the workflow once no run of it is dispatched or running.
-
-    Called after any run of the workflow ends. Sending a run.start twice is harmless: the agent
-    answers a run it knows with run.accepted again.
-    """
-    workflow = (
-        Workflow.objects.filter(organization_id=organization_id, pk=workflow_id).select_for_update().first()
-    )
-    if workflow is None:
-        return None
-    runs = Run.objects.for_organization(workflow.organization).filter(workflow=workflow)
-    if runs.filter(status__in=[RunStatus.DISPATCHED, RunStatus.RUNNING]).exists():
-        return None
-    waiting = runs.filter(status=RunStatus.QUEUED, agent__isnull=False).select_related("workflow", "version")
-    run = waiting.order_by("created_at").first()
-    if run is not None:
-        _dispatch_on_commit(run)
     return run
 
 
@@ -164,7 +123,7 @@ def run_cancel(*, run: Run, actor) -> Run:
         raise ValidationError(f"This run is {run.status} already.")
     if run.status == RunStatus.QUEUED:
         run_transition(run, RunStatus.CANCELLED)
-    elif run.agent_id:
+    if run.agent_id:  # a queued run may be on its way already: the agent stops it if it started
         from agent_client.protocol import make_frame
 
         agent_push_on_commit(
@@ -200,30 +159,13 @@ def run_not_started(*, organization, workflow: Workflow) -> Run | None:
     )
 
 
-def runs_pending_for_agent(agent) -> list[Run]:
-    """Runs for this agent that it never accepted, re-sent in `welcome`: per workflow, the ones
-    dispatched, or else its oldest queued run unless one of its runs is running."""
-    runs = (
-        Run.objects.for_organization(agent.organization)
-        .filter(agent=agent, status__in=UNDER_WAY)
-        .select_related("workflow", "version")
-        .order_by("created_at")
-    )
-    by_workflow: dict[int, list[Run]] = {}
-    for run in runs:
-        by_workflow.setdefault(run.workflow_id, []).append(run)
-    pending: list[Run] = []
-    for under_way in by_workflow.values():
-        statuses = {run.status for run in under_way}
-        if RunStatus.DISPATCHED in statuses:
-            pending += [run for run in under_way if run.status == RunStatus.DISPATCHED]
-        elif RunStatus.RUNNING not in statuses:
-            pending.append(under_way[0])
-    return sorted(pending, key=lambda run: run.created_at)
-
-
 def runs_watchdog() -> int:
-    """Runs whose agent stayed silent past the limit become `lost` (a late report still lands)."""
+    """Runs whose agent stayed silent past the limit become `lost` (a late report still lands).
+
+    A run held back behind another run of its workflow is not silent, it waits; the queue sweep
+    first sends whatever waits behind nothing any more.
+    """
+    runs_queue_sweep()  # first: a run nothing holds any more is sent, not declared lost
     limit = timezone.now() - WATCHDOG_SILENCE
     lost = 0
     # Unscoped on purpose: the watchdog serves every organization.
@@ -232,6 +174,8 @@ def runs_watchdog() -> int:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             run = Run.objects.select_for_update().get(pk=run_id)
+            if run.status == RunStatus.QUEUED and run_waits_behind(run):
+                continue  # held back, never sent: not the agent's silence
             if run.last_activity_at and run.last_activity_at < limit and run.status not in FINAL_STATUSES:
                 run.error = "the agent stayed silent for more than 10 minutes"
                 run.save(update_fields=["error"])

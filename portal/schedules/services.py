@@ -6,6 +6,7 @@ id; beat (DatabaseScheduler) notices every change to it without a restart.
 
 from __future__ import annotations
 
+import functools
 import json
 import zoneinfo
 from datetime import datetime, timedelta
@@ -27,6 +28,11 @@ from portal.workflows.models import Workflow
 TASK = "schedules.fire"
 MAX_EVERY_MINUTES = 7 * 24 * 60  # a week; longer than that is a cron expression's job
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+@functools.cache
+def time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # read from disk: once
 
 
 def schedule_problems(*, mode: str, every_minutes, cron: str, timezone_name: str) -> dict[str, str]:
@@ -58,7 +64,7 @@ def schedule_problems(*, mode: str, every_minutes, cron: str, timezone_name: str
                 problems["cron"] = f"This cron expression is not valid: {exc}"
     else:
         problems["mode"] = "Choose `interval` (every N minutes) or `cron` (a cron expression)."
-    if timezone_name not in zoneinfo.available_timezones():
+    if timezone_name not in time_zones():
         problems["timezone"] = f"{timezone_name!r} is not a time zone; use a name like Europe/Paris or UTC."
     return problems
 
@@ -111,16 +117,22 @@ def _beat_entry_sync(schedule: Schedule) -> PeriodicTask:
     task.enabled = schedule.enabled
     task.description = f"{schedule.workflow.name} ({schedule.organization.slug}): {schedule.describe()}"
     if schedule.mode == ScheduleMode.INTERVAL:
-        task.interval, _ = IntervalSchedule.objects.get_or_create(
-            every=schedule.every_minutes, period=IntervalSchedule.MINUTES
+        task.interval, task.crontab = (
+            _first_or_create(IntervalSchedule, every=schedule.every_minutes, period=IntervalSchedule.MINUTES),
+            None,
         )
-        task.crontab = None
     else:
         fields = dict(zip(CRON_FIELDS, schedule.cron.split(), strict=True))
-        task.crontab, _ = CrontabSchedule.objects.get_or_create(**fields, timezone=schedule.timezone)
+        task.crontab = _first_or_create(CrontabSchedule, **fields, timezone=schedule.timezone)
         task.interval = None
     task.save()
     return task
+
+
+def _first_or_create(model, **fields):
+    # Not get_or_create: django-celery-beat has no unique constraint on these rows, so duplicates
+    # (two saves at once, the admin) exist and get_or_create would raise on them.
+    return model.objects.filter(**fields).first() or model.objects.create(**fields)
 
 
 @transaction.atomic
@@ -145,15 +157,19 @@ def schedule_delete(*, workflow: Workflow, actor) -> bool:
 def schedule_fire(*, schedule_id: int) -> Schedule | None:
     """One tick: start a `schedule` run, or join the run not started yet, or say why not."""
     # Unscoped on purpose: beat carries only the id; the organization comes from the row itself.
+    found = Schedule.objects.filter(pk=schedule_id).values_list("workflow_id", flat=True).first()
+    if found is None:
+        return None
+    # The workflow first, then the schedule: the order workflow_delete takes them in.
+    workflow = Workflow.objects.select_for_update(of=("self",)).filter(pk=found).first()
     schedule = (
         Schedule.objects.select_for_update(of=("self",))
-        .select_related("workflow", "organization")
+        .select_related("organization")
         .filter(pk=schedule_id)
         .first()
     )
-    if schedule is None or not schedule.enabled:
+    if workflow is None or schedule is None or not schedule.enabled:
         return schedule
-    workflow = schedule.workflow
     pending = run_not_started(organization=schedule.organization, workflow=workflow)
     if pending is not None:
         schedule.last_run, schedule.last_outcome = pending, "joined the run not started yet"
@@ -175,6 +191,9 @@ def schedule_next_at(schedule: Schedule | None, now: datetime | None = None) -> 
     now = now or timezone.now()
     if schedule.mode == ScheduleMode.INTERVAL:
         task = schedule.periodic_task
-        last = (task.last_run_at if task else None) or schedule.updated_at
+        # beat writes last_run_at back only every few minutes; the tick itself records last_fired_at
+        last = max(
+            t for t in (task.last_run_at if task else None, schedule.last_fired_at, schedule.updated_at) if t
+        )
         return max(now, last + timedelta(minutes=schedule.every_minutes or 0))
     return cron_next(schedule.cron.split(), schedule.timezone, now)

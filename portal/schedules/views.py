@@ -1,13 +1,18 @@
 """The schedule page of a workflow: `/o/<org>/workflows/<pk>/schedule/` (admins change it)."""
 
-import zoneinfo
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from portal.runs.queue import run_blocker
 from portal.schedules.models import Schedule, ScheduleMode
-from portal.schedules.services import MAX_EVERY_MINUTES, schedule_delete, schedule_next_at, schedule_save
+from portal.schedules.services import (
+    MAX_EVERY_MINUTES,
+    schedule_delete,
+    schedule_next_at,
+    schedule_save,
+    time_zones,
+)
 from portal.tenants.access import org_page
 from portal.tenants.roles import Permission, role_allows
 from portal.workflows.models import Workflow
@@ -18,7 +23,7 @@ COMMON_TIMEZONES = ["UTC", "America/New_York", "America/Chicago", "America/Denve
 
 def _minutes(raw: str) -> int | str:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() else raw  # the service says what is wrong with anything else
+    return int(raw) if raw.isdecimal() and raw.isascii() else raw  # the service says what is wrong otherwise
 
 
 @org_page(Permission.READ)
@@ -67,9 +72,10 @@ def workflow_schedule(request, organization, pk):
             "workflow": workflow,
             "schedule": schedule,
             "next_run_at": schedule_next_at(schedule),
+            "blocker": run_blocker(workflow),
             "form": form,
             "problems": problems,
-            "timezones": sorted(set(COMMON_TIMEZONES) | {form["timezone"]} & zoneinfo.available_timezones()),
+            "timezones": sorted(set(COMMON_TIMEZONES) | {form["timezone"]} & time_zones()),
             "max_every_minutes": MAX_EVERY_MINUTES,
         },
     )

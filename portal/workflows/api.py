@@ -74,6 +74,7 @@ class WorkflowViewSet(
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     action_permissions = {"preview": Permission.READ}
 
+    @extend_schema(exclude=True)
     def update(self, request, *args, **kwargs):
         if not kwargs.get("partial"):
             return Response({"detail": 'Method "PUT" not allowed: change a workflow with PATCH.'}, status=405)

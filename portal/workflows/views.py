@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from portal.agents.models import Agent
 from portal.connectors.selectors import organization_connections
+from portal.runs.queue import run_blocker
 from portal.schedules.services import schedule_next_at
 from portal.tenants.access import org_page
 from portal.tenants.roles import Permission, role_allows
@@ -48,6 +49,8 @@ def workflow_list(request, organization):
     for workflow in organization_workflows(organization):
         schedule = getattr(workflow, "schedule", None)
         when = {"schedule": schedule, "next_run_at": schedule_next_at(schedule)}
+        if schedule is not None:
+            when["blocker"] = run_blocker(workflow)
         rows.append((workflow, {**workflow_state_summary(workflow), **when}))
     return render(request, "workflows/list.html", {"organization": organization, "rows": rows})
 

@@ -16,8 +16,10 @@ from portal.agents.services import agent_detach
 from portal.runs import ingest
 from portal.runs.lifecycle import ALLOWED, IllegalTransition, run_transition
 from portal.runs.models import Run, RunLog, SnapshotRecord
-from portal.runs.services import run_request, runs_pending_for_agent, runs_watchdog
+from portal.runs.queue import runs_pending_for_agent
+from portal.runs.services import run_request, runs_watchdog
 from portal.tenants.services import api_token_create
+from portal.workflows.design import workflow_update
 from portal.workflows.lifecycle import version_reset_publish
 from tests.portal.agents.helpers import org_ready, snapshot_record
 
@@ -128,7 +130,7 @@ def run_starts(monkeypatch):
     """The runs whose run.start went to the agent, in order."""
     sent: list[str] = []
     monkeypatch.setattr(
-        "portal.runs.services.agent_push_on_commit",
+        "portal.runs.queue.agent_push_on_commit",
         lambda agent_pk, message: sent.append(message["dispatch_run"]),
     )
     return sent
@@ -164,6 +166,50 @@ def test_it_sends_the_next_run_when_the_one_ahead_is_lost(
 
     silent.refresh_from_db()
     assert (silent.status, run_starts) == ("lost", [str(waiting.pk)])
+
+
+def test_the_watchdog_leaves_a_run_that_waits_and_sweeps_a_queue_nothing_holds(ready, alice, run_starts):
+    long_ago = timezone.now() - timedelta(hours=1)
+    ahead = make_run(ready, status="running", last_activity_at=timezone.now())  # a long run, still talking
+    waiting = run_request(workflow=ready.workflow, actor=alice)
+    Run.objects.filter(pk=waiting.pk).update(last_activity_at=long_ago)
+
+    assert runs_watchdog() == 0
+    assert Run.objects.get(pk=waiting.pk).status == "queued" and run_starts == []
+
+    Run.objects.filter(pk=ahead.pk).update(status="succeeded")  # its run_completed never came (a crash)
+    runs_watchdog()
+    assert run_starts == [str(waiting.pk)]
+    assert Run.objects.get(pk=waiting.pk).last_activity_at > long_ago  # silence counts from the sending
+
+
+def test_runs_that_waited_for_a_workflow_switched_off_meanwhile_fail_with_the_reason(
+    ready, alice, run_starts, django_capture_on_commit_callbacks
+):
+    ahead = make_run(ready, status="running")
+    waiting = run_request(workflow=ready.workflow, actor=alice)
+    workflow_update(workflow=ready.workflow, actor=alice, is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.run_finished(agent=ready.agent, run_id=str(ahead.pk), status="succeeded", counts={},
+                            cursor_before=None, cursor_after=None, started_at="", finished_at="", error=None)  # fmt: skip
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.error, run_starts) == (
+        "failed", "not sent: Customer Add is not active: switch it on first.", [],
+    )  # fmt: skip
+
+
+def test_a_lost_run_the_agent_still_runs_holds_its_queue_when_the_agent_comes_back(ready, alice):
+    lost = make_run(ready, status="lost")
+    waiting = run_request(workflow=ready.workflow, actor=alice)  # nothing busy: it was sent, never accepted
+
+    ingest.runs_reported_running(agent=ready.agent, run_ids=[str(lost.pk), "not-a-run"])
+
+    lost.refresh_from_db()
+    assert lost.status == "running"
+    assert runs_pending_for_agent(ready.agent, [str(lost.pk)]) == []
+    assert Run.objects.get(pk=waiting.pk).status == "queued"
 
 
 def test_it_welcomes_an_agent_with_one_pending_run_per_workflow(ready, alice):

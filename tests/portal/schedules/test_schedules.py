@@ -151,7 +151,7 @@ def test_each_tick_starts_a_schedule_run_or_joins_the_one_not_started_yet(alice,
     assert (schedule.last_outcome, schedule.last_run) == ("joined the run not started yet", run)
 
 
-def test_a_tick_of_an_inactive_workflow_says_why_it_was_skipped(alice, ready):
+def test_a_tick_of_an_inactive_workflow_says_why_it_was_skipped(client_as, alice, ready):
     schedule = schedule_save(workflow=ready.workflow, actor=alice, mode="interval", every_minutes=5)
     workflow_update(workflow=ready.workflow, actor=alice, is_active=False)
 
@@ -160,6 +160,8 @@ def test_a_tick_of_an_inactive_workflow_says_why_it_was_skipped(alice, ready):
     schedule.refresh_from_db()
     assert not Run.objects.exists()
     assert schedule.last_outcome == "skipped: Customer Add is not active: switch it on first."
+    page = client_as(alice).get(page_url(ready)).content.decode()
+    assert "Its ticks will be skipped until this is fixed: Customer Add is not active" in page
 
 
 def test_a_paused_or_deleted_schedule_starts_nothing(alice, ready):
@@ -204,6 +206,8 @@ def test_an_admin_sets_a_schedule_on_its_page_and_the_list_shows_it(client_as, a
 
     bad = client.post(page_url(ready), {"mode": "cron", "cron": "every day", "timezone": "UTC"})
     assert bad.status_code == 200 and "five fields" in bad.content.decode()
+    odd = client.post(page_url(ready), {"mode": "interval", "every_minutes": "²", "timezone": "UTC"})
+    assert odd.status_code == 200 and "a whole number" in odd.content.decode()
     assert not Schedule.objects.exists()
 
     saved = client.post(
