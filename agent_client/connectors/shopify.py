@@ -8,10 +8,11 @@ filters, and Shopify refuses the filters repeated next to it.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
@@ -49,6 +50,13 @@ def _flatten_errors(errors: Any) -> str:
     return str(errors)
 
 
+@dataclass(frozen=True)
+class _ReadEnd:
+    """The reader thread is done: at the last page (error None) or with this error."""
+
+    error: BaseException | None
+
+
 class ShopifyClient:
     """Reads one shop. Thread-safe; `stats` counts requests, 429s, retries and waits."""
 
@@ -61,6 +69,7 @@ class ShopifyClient:
         timeout: tuple[float, float] = (5.0, 30.0),
         max_retries: int = 8,
         page_size: int = 250,
+        prefetch_pages: int = 4,
         leak_rate: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -68,6 +77,7 @@ class ShopifyClient:
         self.shop_url = shop_url.rstrip("/")
         self.api_version = api_version
         self.page_size = page_size
+        self.prefetch_pages = max(1, prefetch_pages)
         self._token = token
         self.pacer = CallLimitPacer(leak_rate=leak_rate, clock=clock)
         self._http = RetryingHttp(
@@ -84,9 +94,10 @@ class ShopifyClient:
     def customers_updated_since(self, updated_at_min: str | None) -> Iterator[list[dict[str, Any]]]:
         """Pages of customers with `updated_at >= updated_at_min` (None = all), oldest change first.
 
-        The next page is fetched on a background thread while the caller works on the current
-        one (one page ahead). An error of that fetch is raised here, when the caller asks for the
-        page. Closing the generator early (break, `close()`) stops the fetch and joins the thread.
+        Pages are fetched on a background thread while the caller works, up to `prefetch_pages`
+        ahead: under a throttled plan the reader then never waits for a slow page of writes, so the
+        read runs at the leak rate. An error of a fetch is raised here, when the caller reaches
+        that page. Closing the generator early (break, `close()`) stops the fetch and joins the thread.
         """
         params = {"limit": str(self.page_size), "order": "updated_at asc"}
         if updated_at_min:
@@ -119,18 +130,40 @@ class ShopifyClient:
 
     def _prefetched(self, url: str, params: dict[str, str], key: str) -> Iterator[list[dict[str, Any]]]:
         cancel = threading.Event()
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopify-prefetch")
-        future: Future[Page] | None = executor.submit(self._page, url, params, key, cancel)
+        pages: queue.SimpleQueue[Page | _ReadEnd] = queue.SimpleQueue()
+        room = threading.Semaphore(self.prefetch_pages)  # pages read but not yet taken by the caller
+
+        def read() -> None:
+            next_url: str | None = url
+            next_params: dict[str, str] | None = params
+            try:
+                while next_url is not None:
+                    while not room.acquire(timeout=0.1):
+                        if cancel.is_set():
+                            return
+                    if cancel.is_set():
+                        return
+                    page, next_url = self._page(next_url, next_params, key, cancel)
+                    next_params = None
+                    pages.put((page, next_url))
+                pages.put(_ReadEnd(None))
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, at that page
+                pages.put(_ReadEnd(exc))
+
+        reader = threading.Thread(target=read, name="shopify-prefetch", daemon=True)
+        reader.start()
         try:
-            while future is not None:
-                page, next_url = future.result()
-                future = executor.submit(self._page, next_url, None, key, cancel) if next_url else None
-                yield page
+            while True:
+                item = pages.get()
+                if isinstance(item, _ReadEnd):
+                    if item.error is not None:
+                        raise item.error
+                    return
+                room.release()
+                yield item[0]
         finally:
             cancel.set()
-            if future is not None:
-                future.cancel()
-            executor.shutdown(wait=True)
+            reader.join()
 
     def _page(
         self, url: str, params: dict[str, str] | None, key: str, cancel: threading.Event | None = None

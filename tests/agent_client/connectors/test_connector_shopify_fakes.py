@@ -33,7 +33,7 @@ def prefetch_threads() -> list[threading.Thread]:
 
 def test_it_fetches_the_next_page_before_the_caller_asks_for_it(fake_shopify):
     fake, url = fake_shopify(count=30)
-    shopify = ShopifyClient(shop_url=url, token=SHOPIFY_TOKEN, page_size=10)
+    shopify = ShopifyClient(shop_url=url, token=SHOPIFY_TOKEN, page_size=10, prefetch_pages=1)
     pages = shopify.customers_updated_since("2025-01-01T00:00:00Z")
 
     first = next(pages)
@@ -49,6 +49,20 @@ def test_it_fetches_the_next_page_before_the_caller_asks_for_it(fake_shopify):
         "/admin/api/2025-07/customers.json?limit=10&page_info=20",
     ]
     assert prefetch_threads() == []
+
+
+def test_it_reads_up_to_prefetch_pages_ahead_of_the_caller_and_no_further(fake_shopify):
+    fake, url = fake_shopify(count=100)
+    pages = ShopifyClient(shop_url=url, token=SHOPIFY_TOKEN, page_size=10, prefetch_pages=3)
+    pages = pages.customers_updated_since(None)
+
+    assert len(next(pages)) == 10
+    # Page 1 is with the caller; pages 2-4 are read ahead, and no more until the caller takes one.
+    assert wait_until(lambda: len(fake.log) == 4)
+    time.sleep(0.2)
+    assert len(fake.log) == 4
+    assert [len(page) for page in pages] == [10] * 9
+    assert len(fake.log) == 10 and prefetch_threads() == []
 
 
 def test_it_raises_a_prefetch_error_when_the_caller_reaches_that_page(fake_shopify):
@@ -68,7 +82,8 @@ def test_it_raises_a_prefetch_error_when_the_caller_reaches_that_page(fake_shopi
 
 def test_closing_the_pages_early_stops_the_prefetch_thread(fake_shopify):
     fake, url = fake_shopify(count=50)
-    pages = ShopifyClient(shop_url=url, token=SHOPIFY_TOKEN, page_size=10).customers_updated_since(None)
+    shopify = ShopifyClient(shop_url=url, token=SHOPIFY_TOKEN, page_size=10, prefetch_pages=1)
+    pages = shopify.customers_updated_since(None)
     next(pages)
     assert wait_until(lambda: len(fake.log) == 2)
 
