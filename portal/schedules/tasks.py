@@ -1,18 +1,11 @@
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from portal.schedules.services import schedule_fire
+from portal.task_retries import RETRY_ON_LOST_DATABASE
 
 
-# Only a lost database connection is worth retrying; a workflow that cannot run is said on the
-# schedule instead (see schedule_fire). A late retry joins the run the first try started.
-@shared_task(
-    name="schedules.fire",
-    ignore_result=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=5,
-)
+# A workflow that cannot run is said on the schedule (see schedule_fire); a late retry joins the
+# run the first try started.
+@shared_task(name="schedules.fire", ignore_result=True, **RETRY_ON_LOST_DATABASE)
 def schedule_fire_task(schedule_id: int) -> None:
     schedule_fire(schedule_id=schedule_id)
