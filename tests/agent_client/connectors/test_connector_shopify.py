@@ -43,7 +43,7 @@ def test_it_reads_only_customers_changed_since_the_cursor(shopify_url):
 
 
 def test_it_fetches_the_next_page_while_the_caller_holds_the_current_one(shopify_url):
-    shopify = ShopifyClient(shop_url=shopify_url, token=SHOPIFY_TOKEN)
+    shopify = ShopifyClient(shop_url=shopify_url, token=SHOPIFY_TOKEN, prefetch_pages=1)
     pages = shopify.customers_updated_since(None)
 
     next(pages)
