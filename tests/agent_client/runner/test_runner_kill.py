@@ -15,15 +15,30 @@ from tests.agent_client.runner.test_runner_customers import assert_sage_matches_
 pytestmark = pytest.mark.slow
 
 
-def _kill_at_random(config, workflow, plan, rng, times) -> int:
+def _kill_at_random(config, workflow, plan, rng, times, state_path) -> int:
     killed = 0
     for _ in range(times):
+        before = _runs_started(state_path)
         process = ferry_agent_start(config, "sync", workflow, "--plan", str(plan), "--quiet")
-        time.sleep(rng.uniform(0.6, 1.8))  # the interpreter needs ~0.4 s before the first record
+        # Kill inside the run, not during interpreter start-up (slow on a loaded machine).
+        deadline = time.monotonic() + 30
+        while _runs_started(state_path) == before and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.1, 1.4))
         killed += process.poll() is None
         process.send_signal(signal.SIGKILL)
         process.wait()
     return killed
+
+
+def _runs_started(state_path) -> int:
+    if not state_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(state_path, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.OperationalError:  # the agent is creating its tables
+        return 0
 
 
 def _source_ids(state_path, node_id):
@@ -42,11 +57,11 @@ def test_it_loses_nothing_and_creates_nothing_twice_when_killed(tmp_path, emulat
     state_path = tmp_path / "ferry-agent-data" / "state.sqlite3"
     add, update = template_path("customer_add"), template_path("customer_update")
 
-    killed = _kill_at_random(config, "Customer Add", add, rng, 5)
+    killed = _kill_at_random(config, "Customer Add", add, rng, 5, state_path)
     finished = ferry_agent(config, "sync", "Customer Add", "--plan", str(add), "--quiet")
     assert finished.returncode == 0, finished.stdout + finished.stderr
     shopify.control("touch", {"count": 300, "seed": 8})
-    killed += _kill_at_random(config, "Customer Update", update, rng, 5)
+    killed += _kill_at_random(config, "Customer Update", update, rng, 5, state_path)
     finished = ferry_agent(config, "sync", "Customer Update", "--plan", str(update), "--quiet")
     assert finished.returncode == 0, finished.stdout + finished.stderr
 
