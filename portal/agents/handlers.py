@@ -24,8 +24,7 @@ def _hello(agent: Agent, frame: Frame) -> list[dict]:
         plans=frame.plans,
         lookups_hash=frame.lookups_hash or "",
     )
-    running = frame.running or []
-    ingest.runs_reported_running(agent=agent, run_ids=running)  # a lost run still going is running again
+    running = ingest.runs_reported_running(agent=agent, run_ids=frame.running or [])  # lost → running
     return [out.welcome_frame(agent, frame, runs_pending_for_agent(agent, running))]
 
 

@@ -77,8 +77,10 @@ def run_accepted(*, agent, run_id: str) -> None:
 
 
 @transaction.atomic
-def runs_reported_running(*, agent, run_ids: list[str]) -> None:
-    """`hello.running`: runs the agent is still executing. One marked lost meanwhile is running."""
+def runs_reported_running(*, agent, run_ids: list[str]) -> list[str]:
+    """`hello.running`: runs the agent is still executing. One marked lost meanwhile is running.
+
+    Returns the ids that name a run (the others are ignored)."""
     ids = [run_id for run_id in run_ids if _uuid(run_id) is not None]
     for run in (
         Run.objects.for_organization(agent.organization)
@@ -87,6 +89,7 @@ def runs_reported_running(*, agent, run_ids: list[str]) -> None:
     ):
         run_transition(run, RunStatus.RUNNING)
         run_changed_on_commit(run)
+    return ids
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ behind (`runs_queue_sweep`), and `welcome` re-sends only what may go (`runs_pend
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.db import transaction
@@ -133,7 +132,7 @@ def runs_pending_for_agent(agent, running: list[str] | tuple = ()) -> list[Run]:
         .values_list("workflow_id", flat=True)
     ) | set(
         Run.objects.for_organization(agent.organization)
-        .filter(agent=agent, pk__in=[r for r in running if _is_uuid(r)])
+        .filter(agent=agent, pk__in=running)
         .values_list("workflow_id", flat=True)
     )
     first_queued: dict[int, object] = {}
@@ -153,11 +152,3 @@ def runs_pending_for_agent(agent, running: list[str] | tuple = ()) -> list[Run]:
         and first_queued.get(run.workflow_id) == run.pk
     ]
     return sorted(pending, key=lambda run: run.created_at)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
