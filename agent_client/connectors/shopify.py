@@ -1,9 +1,10 @@
-"""Shopify Admin REST API: customers changed since a cursor, one customer, its addresses, the shop.
+"""Shopify Admin API: customers changed since a cursor, one customer, its addresses, the shop.
 
-Every request goes through `RetryingHttp` (timeouts, retries, `Retry-After`) and the shared
-`CallLimitPacer`, so the app's bucket is never overrun however many threads read. Pages follow
-the `Link: <…>; rel="next"` URL exactly as Shopify gives it: its `page_info` carries the
-filters, and Shopify refuses the filters repeated next to it.
+Every request goes through `RetryingHttp` (timeouts, retries, `Retry-After`). REST requests share
+the `CallLimitPacer`, so the app's REST bucket is never overrun however many threads read. Pages
+follow the `Link: <…>; rel="next"` URL exactly as Shopify gives it: its `page_info` carries the
+filters, and Shopify refuses the filters repeated next to it. A customer's full address list is
+read through GraphQL (`shopify_graphql`), whose cost bucket is separate from the REST one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import urljoin
 import requests
 
 from agent_client.connectors.http import RetryingHttp, ServerMessage, body_json, snippet
+from agent_client.connectors.shopify_graphql import ShopifyGraphQL, graphql_error_message
 from agent_client.connectors.shopify_pacing import CallLimitPacer
 from agent_client.errors import AuthenticationError, PermanentError, RecordNotFound
 
@@ -26,12 +28,13 @@ Page = tuple[list[dict[str, Any]], str | None]
 
 
 def shopify_message(response: requests.Response) -> ServerMessage:
-    """Shopify errors are `{"errors": …}` holding a string, a list or field -> message(s)."""
+    """Shopify errors are `{"errors": …}` holding a string, a list or field -> message(s); GraphQL's
+    are a list of `{"message", "extensions": {"code"}}`."""
     data = body_json(response)
     errors = data.get("errors", data.get("error")) if isinstance(data, dict) else None
     if errors is None:
         return ServerMessage(None, snippet(response.text) or response.reason or "")
-    return ServerMessage(None, _flatten_errors(errors))
+    return graphql_error_message(errors) or ServerMessage(None, _flatten_errors(errors))
 
 
 def _flatten_errors(errors: Any) -> str:
@@ -90,6 +93,9 @@ class ShopifyClient:
             sleep=sleep,
         )
         self.stats = self._http.stats
+        self.graphql = ShopifyGraphQL(
+            http=self._http, url=self._url("graphql.json"), shop_url=self.shop_url, clock=clock
+        )
 
     def customers_updated_since(self, updated_at_min: str | None) -> Iterator[list[dict[str, Any]]]:
         """Pages of customers with `updated_at >= updated_at_min` (None = all), oldest change first.
@@ -108,15 +114,14 @@ class ShopifyClient:
         return self._get(self._url(f"customers/{customer_id}.json"))["customer"]
 
     def customer_addresses(self, customer_id: int) -> list[dict[str, Any]]:
-        """All addresses (the customer payload lists only the ten most recently updated)."""
-        addresses: list[dict[str, Any]] = []
-        url: str | None = self._url(f"customers/{customer_id}/addresses.json")
-        params: dict[str, str] | None = {"limit": "250"}
-        while url is not None:
-            page, url = self._page(url, params, "addresses")
-            addresses.extend(page)
-            params = None
-        return addresses
+        """All addresses (the customer payload lists only the ten most recently updated), each
+        exactly as REST's `customers/{id}/addresses.json` lists it, in its order.
+
+        Read through GraphQL `addressesV2`: its cost bucket is separate from the REST bucket, so
+        these reads do not slow the customer pages down. A customer Shopify does not have raises
+        `RecordNotFound`, as REST's 404 did.
+        """
+        return self.graphql.customer_addresses(customer_id)
 
     def shop(self) -> dict[str, Any]:
         return self._get(self._url("shop.json"))["shop"]

@@ -87,7 +87,7 @@ def resolve_customers(
     if cursor.last is not None and not isinstance(cursor.last[0], value_type):
         raise GraphQLError(f"Invalid cursor for current pagination sort: {after or before}")
     page = take_page(scan, key, size, cursor)
-    info.context["returned"][info.path.key] = len(page.items)
+    info.context["returned"][tuple(info.path.as_list())] = len(page.items)
     return connection(page, key, CustomerView)
 
 

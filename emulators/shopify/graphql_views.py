@@ -156,7 +156,9 @@ class CustomerView:
             position = next((i for i, a in enumerate(items) if a.id == after_key[1]), None)
             return iter(items[position + 1 :] if position is not None else [])
 
-        return connection(take_page(scan, _address_key, size, cursor), _address_key, AddressView)
+        page = take_page(scan, _address_key, size, cursor)
+        info.context["returned"][tuple(info.path.as_list())] = len(page.items)
+        return connection(page, _address_key, AddressView)
 
     @property
     def emailMarketingConsent(self) -> dict | None:

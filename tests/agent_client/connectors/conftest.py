@@ -121,7 +121,9 @@ class FakeShopify:
         self.lock = threading.Lock()
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/admin/api/{version}/{path:path}", self.endpoint)])
+        return Starlette(
+            routes=[Route("/admin/api/{version}/{path:path}", self.endpoint, methods=["GET", "POST"])]
+        )
 
     async def endpoint(self, request: Request) -> Response:
         target = f"{request.url.path}?{request.url.query}"

@@ -113,7 +113,8 @@ def _writes(stats: dict) -> int:
     )
 
 
-ADDRESS_LIST = "GET customers/{id}/addresses.json"
+# Full address lists are read through GraphQL (the agent sends no other GraphQL request).
+ADDRESS_LIST = "POST graphql.json"
 
 
 def test_it_reads_all_addresses_of_a_customer_again_only_when_it_changed(agent, emulators):
