@@ -250,6 +250,18 @@ class AgentState:
         )
         return {source_id: (dest_key, state) for source_id, dest_key, state in rows}
 
+    def xrefs_of_parents(self, entity: str, parents: list[str]) -> dict[str, dict[str, tuple[str, str]]]:
+        """{parent: {source_id: (dest_key, state)}}; every asked parent is present, if only as {}."""
+        found: dict[str, dict[str, tuple[str, str]]] = {parent: {} for parent in parents}
+        for chunk in _chunks(parents):
+            marks = ",".join("?" * len(chunk))
+            for parent, source_id, dest_key, state in self._query(
+                f"SELECT parent, source_id, dest_key, state FROM xref WHERE entity = ? AND parent IN ({marks})",  # noqa: S608
+                (entity, *chunk),
+            ):
+                found[parent][source_id] = (dest_key, state)
+        return found
+
     def xref_count(self, entity: str, state: str | None = None) -> int:
         if state is None:
             return self._query("SELECT COUNT(*) FROM xref WHERE entity = ?", (entity,))[0][0]

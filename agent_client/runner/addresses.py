@@ -16,6 +16,7 @@ from typing import Any
 from agent_client.errors import ConnectorError, PermanentError, RecordDuplicate, RetryableError
 from agent_client.mapping import RecordError
 from agent_client.plan import PostTask
+from agent_client.runner.address_reads import SHIP_TO, AddressReads, AddressScopes
 from agent_client.runner.context import NodeContext
 from agent_client.runner.customers import CONFIRMED, PENDING, hash_scope
 from agent_client.runner.outcome import (
@@ -28,7 +29,6 @@ from agent_client.runner.outcome import (
     with_warnings,
 )
 
-SHIP_TO = "shipto"
 INACTIVE = "inactive"
 SHOPIFY_LISTS_AT_MOST = 10
 _DESCRIPTION = re.compile(r"^Shopify address (\d+)$")
@@ -45,10 +45,21 @@ class AddressTask:
         self.customer_mapping = ctx.compiled(task.id, "mapping", task.mapping)
         self.ship_to_mapping = ctx.compiled(task.id, "ship_to_mapping", task.ship_to_mapping)
         self.prefix = str(task.options.get("ship_to_key_prefix", "S"))
-        self.customer_scope = hash_scope(ctx, task.id)
-        self.ship_to_scope = f"{self.customer_scope}:shipto"
-        # customer id → its updated_at when all its addresses were last read and written
-        self.read_in_full_scope = f"{self.customer_scope}:addresses_read_in_full"
+        customer_scope = hash_scope(ctx, task.id)
+        self.scopes = AddressScopes(
+            customer=customer_scope,
+            ship_to=f"{customer_scope}:shipto",
+            read_in_full=f"{customer_scope}:addresses_read_in_full",
+            synced=f"{customer_scope}:ship_tos_synced",
+        )
+        self.reads = AddressReads(ctx.state, self.scopes)
+
+    def preload(self, records: list[dict[str, Any]], numbers: list[str]) -> None:
+        """Read the state this page's records need in a few queries (see address_reads)."""
+        self.reads = AddressReads(self.ctx.state, self.scopes).preload(records, numbers)
+
+    def preload_clear(self) -> None:
+        self.reads = AddressReads(self.ctx.state, self.scopes)
 
     def handle(self, record: dict[str, Any], number: str) -> Outcome:
         started = time.perf_counter()
@@ -97,11 +108,11 @@ class AddressTask:
         outputs["customer"] = payload
         new_hash = payload_hash(payload)
         key = str(record["id"])
-        if self.ctx.state.hashes_get(self.customer_scope, [key]).get(key) == new_hash:
+        if self.reads.hash(self.scopes.customer, key) == new_hash:
             operations.append({"op": "unchanged", "target": number})
             return
         self.ctx.clients.sage.customer_patch(number, payload)
-        self.ctx.state.hash_set(self.customer_scope, key, new_hash)
+        self.ctx.state.hash_set(self.scopes.customer, key, new_hash)
         operations.append({"op": "updated address of", "target": number, "status": 204})
 
     # -- the other addresses as ship-to locations -------------------------------------------
@@ -135,21 +146,23 @@ class AddressTask:
             ship_key = known[address_id][0]
             self.ctx.clients.sage.ship_to_patch(number, ship_key, {"Status": "Inactive"})
             self.ctx.state.xref_set(SHIP_TO, address_id, ship_key, INACTIVE, parent=number)
-            self.ctx.state.hash_clear(self.ship_to_scope, address_id)
+            self.ctx.state.hash_clear(self.scopes.ship_to, address_id)
             operations.append({"op": "deactivated ship-to", "target": ship_key, "status": 204})
         if ship_outputs:
             outputs["ship_tos"] = ship_outputs
         if read_all and updated_at:  # only now: every write for the full list went through
-            self.ctx.state.hash_set(self.read_in_full_scope, customer_id, updated_at)
+            self.ctx.state.hash_set(self.scopes.read_in_full, customer_id, updated_at)
+        if self.reads.hash(self.scopes.synced, number) is None:
+            self.ctx.state.hash_set(self.scopes.synced, number, "1")
 
     def _read_in_full_at(self, customer_id: str) -> str | None:
-        return self.ctx.state.hashes_get(self.read_in_full_scope, [customer_id]).get(customer_id)
+        return self.reads.hash(self.scopes.read_in_full, customer_id)
 
     def _news(self, current: dict[str, Any], known: dict[str, tuple[str, str]]) -> bool:
         """Is any listed address new, reactivated or changed since the last successful write?"""
         if any(aid not in known or known[aid][1] != CONFIRMED for aid in current):
             return True
-        stored = self.ctx.state.hashes_get(self.ship_to_scope, list(current))
+        stored = self.reads.hashes(self.scopes.ship_to, list(current))
         return any(
             stored.get(aid) != self._ship_to_payload(aid, address)[2] for aid, address in current.items()
         )
@@ -166,10 +179,11 @@ class AddressTask:
         return [str(w) for w in result.warnings], payload, payload_hash(payload)
 
     def _known_ship_tos(self, number: str, has_addresses: bool) -> dict[str, tuple[str, str]]:
-        known = self.ctx.state.xrefs_of_parent(SHIP_TO, number)
-        if known or not has_addresses:
+        known = self.reads.ship_tos(number)
+        if known or not has_addresses or self.reads.hash(self.scopes.synced, number) is not None:
             return known
-        # Nothing known locally (new customer, or the agent's state was lost): rebuild from Sage.
+        # Nothing known locally and never synced here (a customer new to this agent, or the agent's
+        # state was lost): rebuild the links from Sage before allocating keys.
         for location in self.ctx.clients.sage.ship_tos(number):
             match = _DESCRIPTION.match(str(location.get("Description") or ""))
             if match:
@@ -217,18 +231,15 @@ class AddressTask:
                     self.ctx.state.xref_forget(SHIP_TO, address_id)
                     raise
             self.ctx.state.xref_set(SHIP_TO, address_id, ship_key, CONFIRMED, parent=number)
-            self.ctx.state.hash_set(self.ship_to_scope, address_id, new_hash)
+            self.ctx.state.hash_set(self.scopes.ship_to, address_id, new_hash)
             return
         ship_key, state = known
-        if (
-            state != INACTIVE
-            and self.ctx.state.hashes_get(self.ship_to_scope, [address_id]).get(address_id) == new_hash
-        ):
+        if state != INACTIVE and self.reads.hash(self.scopes.ship_to, address_id) == new_hash:
             operations.append({"op": "unchanged", "target": ship_key})
             return
         sage.ship_to_patch(number, ship_key, payload)
         self.ctx.state.xref_set(SHIP_TO, address_id, ship_key, CONFIRMED, parent=number)
-        self.ctx.state.hash_set(self.ship_to_scope, address_id, new_hash)
+        self.ctx.state.hash_set(self.scopes.ship_to, address_id, new_hash)
         operations.append(
             {
                 "op": "reactivated ship-to" if state == INACTIVE else "updated ship-to",

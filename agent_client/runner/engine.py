@@ -111,6 +111,9 @@ class _NodeRun:
         known = self.ctx.state.xrefs_get(CUSTOMER, keys)
         hashes = self.ctx.state.hashes_get(hash_scope(self.ctx, self.node.id), keys)
         in_bucket = self.ctx.state.bucket_tries(self.ctx.workflow_id, self.node.id, keys)
+        numbers = [number for number, _ in known.values()]
+        for task in self.tasks:
+            task.preload(records, numbers)
         futures = []
         for record, key in zip(records, keys, strict=True):
             if self.ctx.cancel.is_set():
@@ -120,6 +123,8 @@ class _NodeRun:
             if isinstance(updated_at, str):
                 self.max_updated_at = later(self.max_updated_at, updated_at)
         results = [future.result() for future in futures]
+        for task in self.tasks:
+            task.preload_clear()  # retries below read the state as their first try left it
         retry = [(record, outcomes) for record, outcomes in results if any(o.retryable for o in outcomes)]
         self._count_transients(results)
         if retry:
