@@ -491,10 +491,13 @@ class AgentState:
             return db.execute("DELETE FROM transactions WHERE at < ?", (older_than,)).rowcount
 
     def outbox_put(self, kind: str, frame: dict[str, Any], run_id: str | None = None) -> int:
+        return self.outbox_put_json(kind, json.dumps(frame, separators=(",", ":")), run_id)
+
+    def outbox_put_json(self, kind: str, frame_json: str, run_id: str | None = None) -> int:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO outbox (kind, run_id, frame_json, created_at) VALUES (?, ?, ?, ?)",
-                (kind, run_id, json.dumps(frame, separators=(",", ":")), time.time()),
+                (kind, run_id, frame_json, time.time()),
             )
             return int(cursor.lastrowid or 0)
 

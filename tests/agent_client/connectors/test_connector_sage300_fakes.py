@@ -142,3 +142,15 @@ def test_it_sends_content_type_and_basic_auth_on_every_request():
     assert session.headers["Content-Type"] == "application/json"
     assert session.headers["Accept"] == "application/json"
     assert session.auth == ("WEBAPI", "webapi")
+
+
+def test_the_proxy_environment_is_read_once_per_session_and_still_honoured(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "sage.internal")
+    proxied = make_client("http://h/Sage300WebApi/v1.0")._http.sessions.current("http://h/Sage300WebApi/v1.0")
+    assert proxied.proxies.get("http") == "http://proxy.example:3128"
+    assert proxied.trust_env is False  # not read again for every request
+    direct = make_client("http://sage.internal/Sage300WebApi/v1.0")._http.sessions.current(
+        "http://sage.internal/Sage300WebApi/v1.0"
+    )
+    assert "http" not in direct.proxies
