@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -244,6 +245,15 @@ class FakeAgent:
                 sent = time.perf_counter()
                 if self.waiter is not None and not self.waiter.done():
                     self.waiter.set_result((frame["run_id"], sent))
+                # Finish it at once: a workflow runs once at a time, so an unfinished run would hold
+                # the next run of this agent's workflow `queued` (not sent).
+                now = datetime.now(UTC).isoformat()
+                finished = {
+                    "type": "run.finished", "id": str(uuid.uuid4()), "run_id": frame["run_id"],
+                    "status": "succeeded", "counts": {}, "cursor_before": None, "cursor_after": None,
+                    "started_at": now, "finished_at": now, "error": None,
+                }  # fmt: skip
+                await self.ws.send(json.dumps(finished))
             elif kind == "snapshot.ack":
                 self.acked += 1
                 self.window.release()
