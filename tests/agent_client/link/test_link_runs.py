@@ -150,12 +150,14 @@ async def test_progress_is_throttled_per_run(portal, state, update_plan):
             )
         return "succeeded"
 
-    link = make_link(portal, state, executor=chatty, progress_interval=0.3)
+    # The whole run lasts far less than one interval: at most the first update goes out at once,
+    # every later one waits for the interval, and the run's end flushes the latest counts.
+    link = make_link(portal, state, executor=chatty, progress_interval=30.0)
     async with running(link):
         await connected(portal, link)
         await portal.send(run_start(update_plan))
         await portal.wait_for(lambda: any("finished succeeded" in line for line in link.logged))
         await asyncio.sleep(0.1)
     progress = portal.frames("run.progress")
-    assert 1 <= len(progress) < 200  # throttled: 200 updates did not make 200 frames
+    assert len(progress) in (1, 2), len(progress)  # 200 updates, not 200 frames
     assert progress[-1]["counts"]["read"] == 200
