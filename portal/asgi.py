@@ -11,5 +11,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from portal.routing import websocket_application  # noqa: E402
+from portal.sync_threads import PooledSyncThreads  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {"http": PooledSyncThreads(django_asgi_app), "websocket": websocket_application}
+)

@@ -62,7 +62,9 @@ def parse_database_url(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
-        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # Persistent by default: HTTP requests run on a fixed pool of threads (portal.sync_threads)
+        # and agent frames on one, so a process holds a bounded set of connections and reuses them.
+        "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "300")),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": options,
     }

@@ -40,6 +40,7 @@ _TEST_ONLY_VARIABLES = {
     "SECURE_SSL_REDIRECT",
     "WHITENOISE_USE_FINDERS",
     "ALLOWED_HOSTS",
+    "DB_CONN_MAX_AGE",  # 0 in the test process only (tests/settings.py); portal processes keep the default
 }
 
 

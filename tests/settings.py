@@ -10,6 +10,10 @@ os.environ.setdefault("FERRY_ENCRYPTION_KEYS", "dGVzdHMtb25seS1rZXktMDEyMzQ1Njc4
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# In-process websocket consumers and HTTP pool threads would keep their connections open past
+# the test, and PostgreSQL refuses to drop a test database someone is connected to. Tests that
+# start portal processes (and the benchmarks) get the persistent default.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 
 from portal.settings import *  # noqa: E402,F403
 

@@ -74,6 +74,13 @@ class Run(TenantModel):
         indexes = [
             models.Index(fields=["organization", "-created_at"]),
             models.Index(fields=["agent", "status"]),
+            # The queue's questions ("is a run of this workflow under way?", "which queued run is
+            # next?") read only this handful of rows, however long the workflow's history.
+            models.Index(
+                fields=["workflow", "created_at"],
+                condition=models.Q(status__in=["queued", "dispatched", "running"]),
+                name="run_under_way_by_workflow",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

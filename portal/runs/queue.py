@@ -69,17 +69,17 @@ def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
     )
     if workflow is None:
         return None
-    runs = Run.objects.for_organization(workflow.organization).filter(workflow=workflow)
-    if runs.filter(status__in=BUSY).exists():
+    runs = Run.objects.filter(organization_id=organization_id, workflow=workflow)
+    # One look at the workflow's runs under way (a few rows, on their own index) answers both
+    # "is one busy?" and "which queued run is next?".
+    under_way = list(runs.filter(status__in=UNDER_WAY).order_by("created_at").values_list("pk", "status"))
+    if not under_way or any(status in BUSY for _, status in under_way):
         return None
     run = (
-        runs.filter(status=RunStatus.QUEUED)
-        .select_related("workflow", "version")
-        .order_by("created_at")
-        .first()
+        runs.select_related("workflow", "version")
+        .defer("version__design", "version__plan_json")  # run.start names the plan; it does not carry it
+        .get(pk=under_way[0][0])
     )
-    if run is None:
-        return None
     blocker = run_blocker(workflow)
     if blocker is not None:
         from portal.runs.services import run_changed_on_commit

@@ -75,11 +75,18 @@ def run_request(
     When another run of the workflow is under way the new one stays queued and is sent when that
     one ends (see portal.runs.queue).
     """
-    workflow = Workflow.objects.select_for_update(of=("self",)).select_related("agent").get(pk=workflow.pk)
+    workflow = (
+        Workflow.objects.select_for_update(of=("self",))
+        .select_related("agent", "organization")
+        .get(pk=workflow.pk)
+    )
     blocker = run_blocker(workflow)
     if blocker is not None:
         raise ValidationError(blocker)
-    version = workflow.versions.get(state=VersionState.PUBLISHED)
+    # Not the plan document itself: the run names its version and hash, the agent holds the plan.
+    version = workflow.versions.only("id", "number", "plan_hash", "workflow_id").get(
+        state=VersionState.PUBLISHED
+    )
     agent = workflow.agent
     run = Run.objects.create(
         organization=workflow.organization,
