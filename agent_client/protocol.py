@@ -370,7 +370,15 @@ SPECS: dict[str, FrameSpec] = {
         ),
         FrameSpec("run.start", PORTAL_TO_AGENT, _RUN_START_FIELDS),
         FrameSpec("run.accepted", AGENT_TO_PORTAL, {"run_id": _ident}, answers="run.start"),
-        FrameSpec("run.rejected", AGENT_TO_PORTAL, {"run_id": _ident, "reason": _text}, answers="run.start"),
+        # busy: refused only for now (the workflow, or the agent's run limit, is taken); the portal
+        # queues the run again instead of failing it.
+        FrameSpec(
+            "run.rejected",
+            AGENT_TO_PORTAL,
+            {"run_id": _ident, "reason": _text},
+            {"busy": _boolean},
+            answers="run.start",
+        ),
         FrameSpec(
             "run.open",
             AGENT_TO_PORTAL,

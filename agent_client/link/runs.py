@@ -119,10 +119,13 @@ class RunManager:
             plan = str(exc)
         except LinkError:
             return  # the connection went while pulling the plan: the portal sends run.start again
-        reason = plan if isinstance(plan, str) else self._refusal(frame, plan)
+        refusal = plan if isinstance(plan, str) else self._refusal(frame)
+        busy = None if refusal or isinstance(plan, str) else self._busy(plan)
+        reason = refusal or busy
         if reason:
-            self.log(f"run {run_id}: rejected: {reason}")
-            await reply(make_frame("run.rejected", re=frame.id, run_id=run_id, reason=reason))
+            self.log(f"run {run_id}: {'held back' if busy else 'rejected'}: {reason}")
+            extra = {"busy": True} if busy else {}
+            await reply(make_frame("run.rejected", re=frame.id, run_id=run_id, reason=reason, **extra))
             return
         assert isinstance(plan, Plan)
         await asyncio.to_thread(self.state.run_accept_remember, run_id)
@@ -144,9 +147,14 @@ class RunManager:
         )
         await reply(make_frame("run.accepted", re=frame.id, run_id=run_id))
 
-    def _refusal(self, frame: Frame, plan: Plan) -> str | None:
+    @staticmethod
+    def _refusal(frame: Frame) -> str | None:
         if frame.options.get("dry_run"):
             return "this agent version cannot do dry runs"
+        return None
+
+    def _busy(self, plan: Plan) -> str | None:
+        """Why the run cannot start now but could later (the portal queues it again)."""
         for other in self.active.values():
             if other.workflow_id == plan.workflow_id:
                 return f"workflow {plan.workflow_name} is already running (run {other.run_id})"

@@ -49,7 +49,7 @@ def _run_accepted(agent: Agent, frame: Frame) -> list[dict]:
 
 
 def _run_rejected(agent: Agent, frame: Frame) -> list[dict]:
-    ingest.run_rejected(agent=agent, run_id=frame.run_id, reason=frame.reason)
+    ingest.run_rejected(agent=agent, run_id=frame.run_id, reason=frame.reason, busy=bool(frame.get("busy")))
     return []
 
 

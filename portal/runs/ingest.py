@@ -108,13 +108,28 @@ def runs_reported_running(*, agent, run_ids: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def run_rejected(*, agent, run_id: str, reason: str) -> None:
+def run_rejected(*, agent, run_id: str, reason: str, busy: bool = False) -> None:
+    """The agent refused the run. Busy (the workflow or the agent's run limit is taken, e.g. by a
+    Start Sync the portal has not heard of yet): the run is queued again and sent once that ends,
+    or by the queue sweep a minute later. Anything else fails it with the agent's reason."""
     run = _run_of_agent(agent, run_id, lock=True)
-    if run.status in (RunStatus.QUEUED, RunStatus.DISPATCHED):
+    if run.status not in (RunStatus.QUEUED, RunStatus.DISPATCHED):
+        return
+    if busy:
+        run_transition(run, RunStatus.QUEUED)  # last_activity_at restarts the sweep's minute
+        RunLog.objects.create(
+            organization_id=run.organization_id,
+            run=run,
+            node_id="",
+            level="warning",
+            message=f"The agent is busy ({reason}); the run waits and is sent again when it is free.",
+            ts=timezone.now(),
+        )
+    else:
         run.error = f"the agent refused the run: {reason}"
         run.save(update_fields=["error"])
         run_transition(run, RunStatus.FAILED)
-        run_changed_on_commit(run)
+    run_changed_on_commit(run)
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The run state machine, declared once and enforced under select_for_update.
 
 queued → dispatched → running → succeeded | completed_with_errors | failed | cancelled;
+dispatched → queued when the agent answers that it is busy (sent again later);
 queued | dispatched | running → lost when the agent stays silent past the watchdog limit; a late
 report from the agent still lands and sets the true final state.
 """
@@ -14,7 +15,8 @@ from portal.runs.models import FINAL_STATUSES, Run, RunStatus
 S = RunStatus
 ALLOWED: dict[str, set[str]] = {
     S.QUEUED: {S.DISPATCHED, S.RUNNING, S.FAILED, S.CANCELLED, S.LOST, *FINAL_STATUSES},
-    S.DISPATCHED: {S.RUNNING, S.FAILED, S.CANCELLED, S.LOST, *FINAL_STATUSES},
+    # → queued: the agent was busy and said so (run.rejected busy); the run waits to be sent again.
+    S.DISPATCHED: {S.QUEUED, S.RUNNING, S.FAILED, S.CANCELLED, S.LOST, *FINAL_STATUSES},
     S.RUNNING: {*FINAL_STATUSES, S.LOST},
     S.LOST: {S.RUNNING, *FINAL_STATUSES},  # a late report from the agent still lands
     S.SUCCEEDED: set(),

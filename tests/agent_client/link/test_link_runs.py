@@ -122,10 +122,11 @@ async def test_a_second_run_of_the_same_workflow_is_rejected_while_one_runs(port
         await portal.send(run_start(update_plan, run_id="43", dry_run=True))
         await portal.wait_for(lambda: len(portal.frames("run.rejected")) == 2)
         executor.release.set()
-    reasons = {f["run_id"]: f["reason"] for f in portal.frames("run.rejected")}
+    reasons = {f["run_id"]: (f["reason"], f.get("busy", False)) for f in portal.frames("run.rejected")}
     assert reasons == {
-        "42": "workflow Customer Update is already running (run 41)",
-        "43": "this agent version cannot do dry runs",
+        # busy: the portal queues it again; a dry run will never work here: the portal fails it
+        "42": ("workflow Customer Update is already running (run 41)", True),
+        "43": ("this agent version cannot do dry runs", False),
     }
 
 

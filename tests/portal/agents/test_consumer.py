@@ -7,18 +7,21 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.utils import timezone
 
 from agent_client.protocol import dump_frame, make_frame
 from portal.agents.models import Agent
 from portal.agents.services import agent_delete, agent_detach, agent_revoke, agent_update_configuration
 from portal.asgi import application
 from portal.runs.models import Run, RunLog, SnapshotBatch, SnapshotRecord
+from portal.runs.queue import runs_queue_sweep
 from portal.runs.services import run_cancel, run_request
 from portal.workflows.design import workflow_create
 from portal.workflows.lifecycle import version_generate, version_publish
@@ -360,6 +363,43 @@ async def test_it_fails_a_run_the_agent_rejects(ready, alice):
 
     stored = await fetch(Run, pk=run.pk)
     assert (stored.status, stored.error) == ("failed", "the agent refused the run: plan unknown")
+    await comm.disconnect()
+
+
+async def test_a_run_the_busy_agent_holds_back_is_queued_again_and_sent_when_it_is_free(ready, alice):
+    comm, _ = await connected(ready.token)
+    run = await dispatched_run(comm, ready, alice)
+
+    await send(
+        comm,
+        make_frame(
+            "run.rejected",
+            re=str(uuid.uuid4()),
+            run_id=str(run.pk),
+            reason="workflow Customer Add is already running (run local-7)",
+            busy=True,
+        ),
+    )
+    await settled(comm)
+
+    stored = await fetch(Run, pk=run.pk)
+    assert (stored.status, stored.error) == ("queued", "")
+    assert [t["status"] for t in stored.transitions] == ["queued", "dispatched", "queued"]
+    log = await database_sync_to_async(lambda: list(stored.logs.values_list("level", "message")))()
+    assert log == [
+        (
+            "warning",
+            "The agent is busy (workflow Customer Add is already running (run local-7)); "
+            "the run waits and is sent again when it is free.",
+        )
+    ]
+    # A minute later the queue sweep sends it again: the same run.start reaches the agent.
+    await database_sync_to_async(
+        lambda: Run.objects.filter(pk=run.pk).update(last_activity_at=timezone.now() - timedelta(minutes=2))
+    )()
+    await database_sync_to_async(runs_queue_sweep)()
+    again = await comm.receive_json_from(timeout=WAIT)
+    assert (again["type"], again["run_id"]) == ("run.start", str(run.pk))
     await comm.disconnect()
 
 

@@ -536,7 +536,7 @@ def test_it_marks_silent_runs_lost_and_a_late_report_still_lands(ready):
 # -- the state machine ----------------------------------------------------------------------------
 LEGAL = {
     "queued": {"dispatched", "running", "lost", *FINAL},
-    "dispatched": {"running", "lost", *FINAL},
+    "dispatched": {"queued", "running", "lost", *FINAL},  # → queued: the agent said it is busy
     "running": {"lost", *FINAL},
     "lost": {"running", *FINAL},
     **{status: set() for status in FINAL},
