@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from portal.runs.lifecycle import run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
-from portal.runs.payloads import email_of, payload_pack
+from portal.runs.payloads import clean_text, email_of, payload_pack
 from portal.runs.records_copy import records_insert
 from portal.runs.services import run_changed_on_commit
 from portal.workflows.models import Workflow, WorkflowVersion
@@ -203,8 +203,7 @@ def run_progress(*, agent, run_id: str, node_id: str, counts: dict) -> None:
 
 
 def _text(value) -> str:
-    """PostgreSQL text cannot hold NUL; every database stores the same U+FFFD instead."""
-    return str(value or "").replace("\x00", "\ufffd")
+    return clean_text(str(value or ""))
 
 
 def snapshot_batch_ingest(
@@ -246,7 +245,7 @@ def snapshot_batch_ingest(
                             run=run,
                             node_id=line["node_id"],
                             level=line["level"],
-                            message=line["message"],
+                            message=_text(line["message"]),
                             ts=datetime.fromtimestamp(float(line["ts"]), UTC),
                         )
                         for line in logs

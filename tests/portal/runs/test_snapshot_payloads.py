@@ -4,14 +4,17 @@ converted by the migration (and back)."""
 from __future__ import annotations
 
 import json
+import math
+import zlib
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from portal.runs import ingest
 from portal.runs.models import Run, SnapshotRecord
 from portal.runs.payloads import payload_pack, payload_unpack
-from tests.portal.agents.helpers import org_ready
+from tests.portal.agents.helpers import org_ready, snapshot_record
 
 CUSTOMER = {
     "id": 7001,
@@ -27,6 +30,20 @@ def test_it_reads_back_exactly_what_was_packed():
     packed = payload_pack(input=CUSTOMER, output=SAGE, response={"status": 201})
     assert payload_unpack(packed) == {"input": CUSTOMER, "output": SAGE, "response": {"status": 201}}
     assert payload_unpack(None) == {"input": None, "output": None, "response": None}
+
+
+def test_files_packed_with_zlib_before_still_read_back():
+    document = {"input": CUSTOMER, "output": SAGE, "response": {"status": 201}}
+    legacy = zlib.compress(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(), 1)
+    assert payload_unpack(legacy) == document
+    assert payload_pack(**document)[:4] == b"\x28\xb5\x2f\xfd"  # new Files are Zstandard frames
+
+
+def test_what_strict_json_refuses_is_kept_all_the_same():
+    # Python's JSON reads all of these from an agent's frame; the File gives them back unchanged.
+    strange = {"id": 2**70, "note": "half a pair: \ud800", "nested": [{"n": -(2**65)}]}
+    unpacked = payload_unpack(payload_pack(input=strange, output={"x": float("nan")}))
+    assert unpacked["input"] == strange and math.isnan(unpacked["output"]["x"])
 
 
 def test_a_realistic_file_takes_less_than_half_its_json():
@@ -145,3 +162,29 @@ def test_ingest_stores_awkward_text_exactly(acme, alice):
         CUSTOMER,
         record["output"],
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_with_characters_postgresql_cannot_store_is_stored_all_the_same(acme, alice):
+    """JSON allows NUL and lone surrogates in strings; PostgreSQL text and UTF-8 do not. Such a
+    record must not make its batch fail (the agent would send it again forever)."""
+    ready = org_ready(organization=acme, owner=alice)
+    run = Run.objects.create(
+        organization=acme, workflow=ready.workflow, version=ready.version, plan_hash=ready.version.plan_hash,
+        agent=ready.agent,
+    )  # fmt: skip
+    odd = json.loads('"bad \\ud800 pair \\u0000 end"')
+    record = snapshot_record(1, status="failed", email=f"x{odd}@example.com")
+    record["message"] = odd
+    record["input"]["note"] = odd
+
+    ingest.snapshot_batch_ingest(
+        agent=ready.agent, run_id=str(run.pk), node_id="customer_add", seq=1, records=[record],
+        logs=[{"node_id": "customer_add", "level": "warning", "message": odd, "ts": 1_700_000_000.0}],
+    )  # fmt: skip
+
+    stored = SnapshotRecord.objects.get(run=run)
+    assert stored.message == "bad \ufffd pair \ufffd end"
+    assert stored.email == "xbad \ufffd pair \ufffd end@example.com"
+    assert stored.input["note"] == odd  # the File keeps exactly what the agent sent
+    assert run.logs.get().message == "bad \ufffd pair \ufffd end"
