@@ -61,4 +61,20 @@ class PooledSyncThreads:
             async with ThreadSensitiveContext(executor=executor):
                 await self.app(scope, receive, send)
         finally:
-            free.put_nowait(executor)
+            _give_back_when_idle(executor, free, asyncio.get_running_loop())
+
+
+def _give_back_when_idle(executor: ThreadPoolExecutor, free: asyncio.Queue, loop) -> None:
+    """Return the thread to the pool once it has finished what it runs.
+
+    A request cancelled by the server (a client gone for longer than daphne waits) ends here while
+    its view may still be running in the thread: handing that thread to the next request would make
+    it wait behind the old view. A no-op queued behind the view marks the moment it is free."""
+
+    def back(_) -> None:
+        try:
+            loop.call_soon_threadsafe(free.put_nowait, executor)
+        except RuntimeError:  # the loop is closed (shutdown, or a test's loop): nothing waits
+            executor.shutdown(wait=False)
+
+    executor.submit(lambda: None).add_done_callback(back)

@@ -109,22 +109,29 @@ def runs_reported_running(*, agent, run_ids: list[str]) -> list[str]:
 
 @transaction.atomic
 def run_rejected(*, agent, run_id: str, reason: str, busy: bool = False) -> None:
-    """The agent refused the run. Busy (the workflow or the agent's run limit is taken, e.g. by a
-    Start Sync the portal has not heard of yet): the run is queued again and sent once that ends,
-    or by the queue sweep a minute later. Anything else fails it with the agent's reason."""
+    """The agent refused the run. Busy (it is running this workflow already, e.g. a run the portal
+    declared lost while the agent was cut off, or it is at its parallel-run limit): the run is
+    queued again and sent once that ends, or by the queue sweep a minute later. Anything else
+    fails it with the agent's reason."""
     run = _run_of_agent(agent, run_id, lock=True)
     if run.status not in (RunStatus.QUEUED, RunStatus.DISPATCHED):
         return
+    reason = _text(reason)
     if busy:
-        run_transition(run, RunStatus.QUEUED)  # last_activity_at restarts the sweep's minute
-        RunLog.objects.create(
-            organization_id=run.organization_id,
-            run=run,
-            node_id="",
-            level="warning",
-            message=f"The agent is busy ({reason}); the run waits and is sent again when it is free.",
-            ts=timezone.now(),
-        )
+        run_transition(run, RunStatus.QUEUED, save=False)
+        run.last_activity_at = timezone.now()  # the sweep's minute starts again (also when still queued)
+        run.save(update_fields=["status", "transitions", "last_activity_at"])
+        message = f"The agent is busy ({reason}); the run waits and is sent again when it is free."
+        # Once per reason: the sweep sends it every minute while the agent stays busy.
+        if not RunLog.objects.filter(run=run, node_id="", message=message).exists():
+            RunLog.objects.create(
+                organization_id=run.organization_id,
+                run=run,
+                node_id="",
+                level="warning",
+                message=message,
+                ts=timezone.now(),
+            )
     else:
         run.error = f"the agent refused the run: {reason}"
         run.save(update_fields=["error"])
@@ -183,7 +190,7 @@ def run_progress(*, agent, run_id: str, node_id: str, counts: dict) -> None:
     run = _run_of_agent(agent, run_id, lock=True)
     if run.status in FINAL_STATUSES:
         return
-    merged = {**run.counts, node_id: counts}
+    merged = {**run.counts, _node(node_id): counts}
     _apply_counts(run, merged)
     run.last_activity_at = timezone.now()
     run.save(
@@ -203,7 +210,13 @@ def run_progress(*, agent, run_id: str, node_id: str, counts: dict) -> None:
 
 
 def _text(value) -> str:
+    """Text from a frame as PostgreSQL can store it (see clean_text); a refusal there would drop
+    the agent's socket, and the agent would send the same frame again and again."""
     return clean_text(str(value or ""))
+
+
+def _node(node_id: str) -> str:
+    return _text(node_id)[:64]
 
 
 def snapshot_batch_ingest(
@@ -211,6 +224,7 @@ def snapshot_batch_ingest(
 ) -> bool:
     """Store one batch; False when (run, node, seq) was stored before (a resend)."""
     run = _run_of_agent(agent, run_id)
+    node_id = _node(node_id)
     organization = agent.organization
     try:
         with transaction.atomic():
@@ -243,7 +257,7 @@ def snapshot_batch_ingest(
                         RunLog(
                             organization=organization,
                             run=run,
-                            node_id=line["node_id"],
+                            node_id=_node(line["node_id"]),
                             level=line["level"],
                             message=_text(line["message"]),
                             ts=datetime.fromtimestamp(float(line["ts"]), UTC),
@@ -273,10 +287,10 @@ def run_finished(
     run = _run_of_agent(agent, run_id, lock=True)
     if run.status in FINAL_STATUSES:
         return  # a resend after a lost ack: acked again, nothing changes
-    _apply_counts(run, counts)
-    run.cursor_before = cursor_before or ""
-    run.cursor_after = cursor_after or ""
-    run.error = error or ""
+    _apply_counts(run, {_node(node): numbers for node, numbers in counts.items()})
+    run.cursor_before = _text(cursor_before)[:64]
+    run.cursor_after = _text(cursor_after)[:64]
+    run.error = _text(error)
     run.started_at = _parse(started_at) or run.started_at
     run.finished_at = _parse(finished_at) or timezone.now()
     run.save(

@@ -75,11 +75,16 @@ def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
     under_way = list(runs.filter(status__in=UNDER_WAY).order_by("created_at").values_list("pk", "status"))
     if not under_way or any(status in BUSY for _, status in under_way):
         return None
+    # Locked and read again: a cancel (which does not take the workflow's lock) may have ended it.
     run = (
-        runs.select_related("workflow", "version")
+        runs.filter(pk=under_way[0][0], status=RunStatus.QUEUED)
+        .select_for_update(of=("self",))
+        .select_related("workflow", "version")
         .defer("version__design", "version__plan_json")  # run.start names the plan; it does not carry it
-        .get(pk=under_way[0][0])
+        .first()
     )
+    if run is None:
+        return None
     blocker = run_blocker(workflow)
     if blocker is not None:
         from portal.runs.services import run_changed_on_commit

@@ -61,3 +61,34 @@ def test_the_pool_size_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("PORTAL_SYNC_THREADS", "none")
     with pytest.raises(ValueError, match="PORTAL_SYNC_THREADS='none': give a whole number"):
         pool_size()
+
+
+def test_a_thread_still_running_a_cancelled_request_is_not_handed_to_the_next():
+    """A server cancels a request whose client left; its view may still run in the thread."""
+    release = threading.Event()
+    order = []
+
+    def slow_view():
+        release.wait(5)
+        order.append("slow view done")
+
+    def quick_view():
+        order.append("quick request ran")
+
+    async def app(scope, receive, send):
+        await sync_to_async(slow_view if scope["slow"] else quick_view)()
+
+    pooled = PooledSyncThreads(app, size=2)
+
+    async def main():
+        slow = asyncio.ensure_future(pooled({"type": "http", "slow": True}, None, None))
+        await asyncio.sleep(0.1)
+        slow.cancel()  # what daphne does with an app past its close timeout
+        await asyncio.gather(slow, return_exceptions=True)
+        # Both run on the free thread, one after the other; neither waits behind the old view.
+        quick = [pooled({"type": "http", "slow": False}, None, None) for _ in range(2)]
+        await asyncio.wait_for(asyncio.gather(*quick), 2)
+        release.set()
+
+    asyncio.run(main())
+    assert order[:2] == ["quick request ran", "quick request ran"]

@@ -400,6 +400,23 @@ async def test_a_run_the_busy_agent_holds_back_is_queued_again_and_sent_when_it_
     await database_sync_to_async(runs_queue_sweep)()
     again = await comm.receive_json_from(timeout=WAIT)
     assert (again["type"], again["run_id"]) == ("run.start", str(run.pk))
+    await settled(comm)
+    # Still busy: queued again, its minute restarted, and the Log does not repeat itself.
+    await send(
+        comm,
+        make_frame(
+            "run.rejected",
+            re=again["id"],
+            run_id=str(run.pk),
+            reason="workflow Customer Add is already running (run local-7)",
+            busy=True,
+        ),
+    )
+    await settled(comm)
+    stored = await fetch(Run, pk=run.pk)
+    assert stored.status == "queued"
+    assert stored.last_activity_at > timezone.now() - timedelta(seconds=30)
+    assert await database_sync_to_async(stored.logs.count)() == 1
     await comm.disconnect()
 
 

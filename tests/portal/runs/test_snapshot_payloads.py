@@ -188,3 +188,34 @@ def test_a_batch_with_characters_postgresql_cannot_store_is_stored_all_the_same(
     assert stored.email == "xbad \ufffd pair \ufffd end@example.com"
     assert stored.input["note"] == odd  # the File keeps exactly what the agent sent
     assert run.logs.get().message == "bad \ufffd pair \ufffd end"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_reports_with_such_characters_are_stored_all_the_same(acme, alice):
+    ready = org_ready(organization=acme, owner=alice)
+    make_run = lambda: Run.objects.create(  # noqa: E731
+        organization=acme, workflow=ready.workflow, version=ready.version, plan_hash=ready.version.plan_hash,
+        agent=ready.agent, status="dispatched",
+    )  # fmt: skip
+    odd = json.loads('"bad \\ud800 pair \\u0000 end"')
+    numbers = {"read": 1, "succeeded": 0, "failed": 1, "skipped": 0, "warnings": 0}
+
+    finished, rejected = make_run(), make_run()
+    ingest.run_progress(agent=ready.agent, run_id=str(finished.pk), node_id=odd, counts=numbers)
+    ingest.run_finished(
+        agent=ready.agent, run_id=str(finished.pk), status="completed_with_errors", counts={odd: numbers},
+        cursor_before=odd, cursor_after=odd * 10, started_at="", finished_at="", error=odd,
+    )  # fmt: skip
+    ingest.run_rejected(agent=ready.agent, run_id=str(rejected.pk), reason=odd)
+
+    clean = "bad \ufffd pair \ufffd end"
+    finished.refresh_from_db()
+    rejected.refresh_from_db()
+    assert (finished.status, finished.error, finished.cursor_before) == (
+        "completed_with_errors",
+        clean,
+        clean,
+    )
+    assert len(finished.cursor_after) == 64 and list(finished.counts) == [clean]
+    assert finished.records_failed == 1
+    assert (rejected.status, rejected.error) == ("failed", f"the agent refused the run: {clean}")
