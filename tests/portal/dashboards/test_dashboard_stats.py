@@ -9,7 +9,7 @@ from django.utils import timezone
 from portal.dashboards.models import DailyWorkflowStats, ErrorPattern, RunErrorPattern, RunStats
 from portal.dashboards.patterns import pattern_hash
 from portal.dashboards.services import stats_run_record
-from portal.runs.models import Run, SnapshotRecord
+from portal.runs.models import Run, SnapshotBatch, SnapshotRecord
 from tests.portal.dashboards.seed import NODE, run_complete, run_make, workflow_make
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,21 @@ def test_it_removes_a_pattern_that_no_run_has_any_more(workflow, finish):
 
     assert _patterns(workflow) == {}
     assert _daily(workflow).records_failed == 0
+
+
+def test_it_finds_the_failures_of_every_node_that_sent_batches(workflow, finish):
+    """Patterns are read node by node (the batches name them), post-tasks' failures included."""
+    run = run_make(
+        workflow=workflow, created_at=timezone.now(), failed=["Timeout after 30 s"], duration_s=None
+    )
+    for seq, node in enumerate([NODE, "address_update"], start=1):
+        SnapshotBatch.objects.create(organization=run.organization, run=run, node_id=node, seq=seq, records=1)
+    SnapshotRecord.objects.create(
+        organization=run.organization, run=run, node_id="address_update", seq=2, record_key="a1",
+        status="failed", message="Timeout after 45 s",
+    )  # fmt: skip
+    finish(run, "completed_with_errors")
+    assert _patterns(workflow) == {"Timeout after # s": 2}
 
 
 def test_it_keeps_workflows_and_days_apart(acme, alice, workflow, finish):
