@@ -8,7 +8,6 @@ local id changes nothing and is acked again.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
@@ -18,9 +17,10 @@ from django.utils import timezone
 from portal.runs.lifecycle import run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
 from portal.runs.payloads import clean_text, email_of, payload_pack
+from portal.runs.plans import plan_nodes
 from portal.runs.records_copy import records_insert
 from portal.runs.services import run_changed_on_commit
-from portal.workflows.models import Workflow, WorkflowVersion
+from portal.workflows.models import Workflow
 
 
 class FrameRefused(Exception):
@@ -41,28 +41,10 @@ def _run_of_agent(agent, run_id: str, *, lock: bool = False) -> Run:
     return run
 
 
-# A plan never changes under its hash, so its first node is worth remembering: run.progress and
-# run.finished need it, and parsing the whole plan document each time cost more than the update.
-_SOURCE_NODES: dict[str, str | None] = {}
-_SOURCE_NODES_MAX = 4096
-
-
 def _source_node(run: Run) -> str | None:
     """The plan's first node: it reads the source; post-tasks re-handle the same records."""
-    if run.plan_hash in _SOURCE_NODES:
-        return _SOURCE_NODES[run.plan_hash]
-    row = WorkflowVersion.objects.filter(pk=run.version_id).values_list("plan_json", "plan_hash").first()
-    plan_json, plan_hash = row or ("", "")
-    try:
-        nodes = json.loads(plan_json or "{}").get("nodes") or []
-    except ValueError:
-        nodes = []
-    node = nodes[0].get("id") if nodes and isinstance(nodes[0], dict) else None
-    if plan_hash and plan_hash == run.plan_hash:
-        if len(_SOURCE_NODES) >= _SOURCE_NODES_MAX:
-            _SOURCE_NODES.clear()
-        _SOURCE_NODES[plan_hash] = node
-    return node
+    nodes = plan_nodes(run)
+    return nodes[0].get("id") if nodes and isinstance(nodes[0], dict) else None
 
 
 def _totals(counts: dict, source_node: str | None) -> dict[str, int]:

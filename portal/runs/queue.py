@@ -69,7 +69,7 @@ def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
     )
     if workflow is None:
         return None
-    runs = Run.objects.filter(organization_id=organization_id, workflow=workflow)
+    runs = Run.objects.for_organization(organization_id).filter(workflow=workflow)
     # One look at the workflow's runs under way (a few rows, on their own index) answers both
     # "is one busy?" and "which queued run is next?".
     under_way = list(runs.filter(status__in=UNDER_WAY).order_by("created_at").values_list("pk", "status"))

@@ -14,6 +14,7 @@ from django.db.models import Max
 
 from portal.runs.api import records_filtered
 from portal.runs.models import Run, RunLog, RunStatus, SnapshotBatch, SnapshotRecord
+from portal.runs.plans import plan_nodes
 
 RUNS_PER_PAGE = 50
 RECORDS_PER_PAGE = 100
@@ -75,13 +76,6 @@ class NodeSummary:
     children: list[NodeSummary] = field(default_factory=list)
 
 
-def _plan_nodes(run: Run) -> list[dict]:
-    try:
-        return json.loads(run.version.plan_json or "{}").get("nodes", [])
-    except ValueError:
-        return []
-
-
 def _running_since(run: Run) -> datetime | None:
     """When the portal saw the run start, on the portal's clock (batches are timed on it too)."""
     for step in run.transitions:
@@ -93,7 +87,7 @@ def _running_since(run: Run) -> datetime | None:
 def run_node_ids(run: Run) -> list[str]:
     """The plan's node ids in order, post-tasks after their parent, then any other reported node."""
     ids = [
-        i for node in _plan_nodes(run) for i in (node["id"], *(t["id"] for t in node.get("post_tasks", [])))
+        i for node in plan_nodes(run) for i in (node["id"], *(t["id"] for t in node.get("post_tasks", [])))
     ]
     return ids + [node_id for node_id in run.counts if node_id not in ids]
 
@@ -124,7 +118,7 @@ def run_node_tree(run: Run) -> list[NodeSummary]:
         )
 
     tree, known = [], set()
-    for node in _plan_nodes(run):
+    for node in plan_nodes(run):
         parent = summary(node, start)
         parent.children = [summary(task, start, post_task=True) for task in node.get("post_tasks", [])]
         tree.append(parent)
