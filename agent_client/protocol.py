@@ -527,8 +527,13 @@ def validate_frame(data: Any, *, direction: str | None) -> Frame:
     return Frame(spec.type, frame_id, re, payload)
 
 
-def parse_frame(text: str | bytes, *, direction: str) -> Frame:
+def parse_frame(
+    text: str | bytes, *, direction: str, loads: Callable[[str | bytes], Any] = json.loads
+) -> Frame:
     """Decode and validate one received frame; `direction` is AGENT_TO_PORTAL or PORTAL_TO_AGENT.
+
+    `loads` decodes the JSON (the portal marks non-finite numbers as it reads, see
+    portal.runs.payloads.frame_loads); it must raise ValueError on text that is not JSON.
 
     Raises ProtocolError(code, message, re) — answer it with `error_frame(e.code, e.message, e.re)`.
     """
@@ -542,8 +547,8 @@ def parse_frame(text: str | bytes, *, direction: str) -> Frame:
             "too_large", f"a frame of {size:,} bytes is larger than the {MAX_FRAME_BYTES:,} bytes allowed"
         )
     try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+        data = loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep
         raise ProtocolError("invalid_json", "the frame is not valid JSON") from None
     return validate_frame(data, direction=direction)
 

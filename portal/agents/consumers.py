@@ -24,6 +24,7 @@ from agent_client.protocol import (
 )
 from portal.agents.handlers import frame_handle
 from portal.agents.services import agent_went_offline
+from portal.runs.payloads import frame_loads
 
 log = logging.getLogger("ferry.agents")
 
@@ -76,7 +77,9 @@ class AgentConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         try:
             frame = parse_frame(
-                text_data if text_data is not None else bytes_data or b"", direction=AGENT_TO_PORTAL
+                text_data if text_data is not None else bytes_data or b"",
+                direction=AGENT_TO_PORTAL,
+                loads=frame_loads,
             )
         except ProtocolError as exc:
             await self.send(dump_frame(error_frame(exc.code, exc.message, re=exc.re)))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from portal.runs.lifecycle import run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
-from portal.runs.payloads import clean_text, email_of, payload_pack
+from portal.runs.payloads import clean_text, email_of, payload_pack_from_frame
 from portal.runs.plans import plan_nodes
 from portal.runs.records_copy import records_insert
 from portal.runs.services import run_changed_on_commit
@@ -226,7 +226,7 @@ def snapshot_batch_ingest(
                         r["status"],
                         _text(r["message"]),
                         r["tries"],
-                        payload_pack(input=r["input"], output=r["output"], response=r["response"]),
+                        payload_pack_from_frame(r),
                         email_of(r["input"]),
                         r["duration_ms"],
                     )

@@ -6,7 +6,7 @@ SQL than PostgreSQL spent storing them; COPY takes the rows as one stream of tex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 
@@ -35,15 +35,30 @@ def records_insert(rows: Sequence[tuple]) -> None:
             [SnapshotRecord(**dict(zip(COLUMNS, row, strict=True))) for row in rows], batch_size=1000
         )
         return
-    text = "".join(_copy_line(row) for row in rows)
+    text = "".join([_copy_line(*row) for row in rows])
     with connection.cursor() as cursor:
         cursor.copy_expert(
             f"COPY {SnapshotRecord._meta.db_table} ({', '.join(COLUMNS)}) FROM STDIN", _Reader(text)
         )
 
 
-def _copy_line(row: Iterable) -> str:
-    return "\t".join(_copy_text(value) for value in row) + "\n"
+def _escaped(text: str) -> str:
+    # Most values hold none of the four characters; testing first is cheaper than translating.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
+
+
+def _copy_line(
+    organization_id, run_id, node_id, seq, record_key, source_id, destination_id, status, message, tries,
+    payload, email, duration_ms,
+) -> str:  # fmt: skip
+    """One row in COLUMNS order, spelled out: a generic loop over the values was 40% slower."""
+    return (
+        f"{organization_id}\t{run_id}\t{_escaped(node_id)}\t{seq}\t{_escaped(record_key)}\t"
+        f"{_escaped(source_id)}\t{_escaped(destination_id)}\t{_escaped(status)}\t{_escaped(message)}\t"
+        f"{tries}\t{_copy_text(payload)}\t{_escaped(email)}\t{duration_ms}\n"
+    )
 
 
 class _Reader:

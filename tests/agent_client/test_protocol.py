@@ -194,6 +194,20 @@ def _rejection(data, direction=AGENT_TO_PORTAL):
 def test_it_rejects_what_is_not_json():
     assert _rejection("{nope") == ("invalid_json", "the frame is not valid JSON", None)
     assert _rejection(b"\xff\xfe") == ("invalid_json", "the frame is not valid JSON", None)
+    # Nesting deeper than the decoder goes is an answer too, not a crash of the socket's handler.
+    assert _rejection("[" * 100_000) == ("invalid_json", "the frame is not valid JSON", None)
+
+
+def test_the_receiver_may_decode_with_its_own_json_reader():
+    seen = []
+
+    def loads(text):
+        seen.append(text)
+        return json.loads(text)
+
+    text = json.dumps(make_frame("heartbeat", **EXAMPLES[2][2]))
+    assert parse_frame(text, direction=AGENT_TO_PORTAL, loads=loads).type == "heartbeat"
+    assert seen == [text]
 
 
 def test_it_rejects_what_is_not_an_object():

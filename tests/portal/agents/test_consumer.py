@@ -458,6 +458,35 @@ async def test_it_stores_snapshot_batches_once(ready, alice):
     await comm.disconnect()
 
 
+async def test_a_batch_keeps_numbers_json_has_no_word_for_exactly(ready, alice):
+    """Python's json (the agent's) writes NaN and Infinity and exact integers beyond 64 bits; the
+    portal's fast File encoder must neither turn them into null nor into floats."""
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    record = snapshot_record(1)
+    record["input"]["note"] = [
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        2**70,
+        -(2**65),
+        18446744073709551616,
+    ]
+    frame = batch_frame(run.pk, records=[record, snapshot_record(2)], logs=[])
+
+    reply = await ask_text(comm, json.dumps(frame))  # not dump_frame's compact form: any valid text
+
+    assert reply["type"] == "snapshot.ack"
+    stored = await db(lambda: list(SnapshotRecord.objects.filter(run=run).order_by("id")))()
+    note = stored[0].input["note"]
+    assert (
+        json.dumps(note)
+        == "[NaN, Infinity, -Infinity, 1180591620717411303424, -36893488147419103232, 18446744073709551616]"
+    )
+    assert stored[1].input == snapshot_record(2)["input"]
+    await comm.disconnect()
+
+
 async def test_it_finishes_a_run_once(ready, alice):
     comm, _ = await connected(ready.token)
     run = await running_run(comm, ready, alice)

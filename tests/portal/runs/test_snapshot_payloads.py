@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from portal.runs import ingest
 from portal.runs.models import Run, SnapshotRecord
-from portal.runs.payloads import payload_pack, payload_unpack
+from portal.runs.payloads import frame_loads, payload_pack, payload_pack_from_frame, payload_unpack
 from tests.portal.agents.helpers import org_ready, snapshot_record
 
 CUSTOMER = {
@@ -44,6 +44,30 @@ def test_what_strict_json_refuses_is_kept_all_the_same():
     strange = {"id": 2**70, "note": "half a pair: \ud800", "nested": [{"n": -(2**65)}]}
     unpacked = payload_unpack(payload_pack(input=strange, output={"x": float("nan")}))
     assert unpacked["input"] == strange and math.isnan(unpacked["output"]["x"])
+
+
+def test_a_frame_record_file_is_exact_whatever_the_frame_holds():
+    # What orjson alone would get wrong (NaN, Infinity and 1e400 written as null, integers beyond
+    # 64 bits read as floats), a lone surrogate and nesting deeper than orjson goes: all exact.
+    deep = "[" * 300 + "1" + "]" * 300
+    numbers = "NaN, Infinity, -Infinity, 1e400, 1180591620717411303424, -36893488147419103232, "
+    numbers += "18446744073709551616, 0.1, -0.0, 1E5"
+    text = '{"input": {"n": [' + numbers + '], "s": "half \\ud800", "deep": ' + deep + "}, "
+    text += '"output": {"ok": true}, "response": null}'
+    record = frame_loads(text)
+    exact = json.loads(text)
+
+    unpacked = payload_unpack(payload_pack_from_frame(record))
+
+    assert json.dumps(unpacked) == json.dumps(exact)
+    assert unpacked["input"]["n"][4] == 2**70 and isinstance(unpacked["input"]["n"][4], int)
+
+
+def test_a_plain_frame_record_file_reads_back_as_the_exact_encoder_writes_it():
+    record = {"input": CUSTOMER, "output": SAGE, "response": {"status": 201, "amount": 12.5}}
+    fast = payload_pack_from_frame(frame_loads(json.dumps(record)))
+    assert fast[:4] == b"\x28\xb5\x2f\xfd"
+    assert payload_unpack(fast) == payload_unpack(payload_pack(**record)) == record
 
 
 def test_a_realistic_file_takes_less_than_half_its_json():
