@@ -9,6 +9,11 @@ from dataclasses import dataclass
 
 import uvicorn
 
+# h11 writes header names as the emulators spell them (`X-Shopify-Shop-Api-Call-Limit`, as Shopify
+# does); uvicorn's httptools protocol, chosen on its own when httptools is installed, lowercases
+# them, and the official Shopify client looks that header up in a case-sensitive dict.
+HTTP = "h11"
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
@@ -35,7 +40,9 @@ class RunningServer:
 def serve_in_thread(app, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> RunningServer:
     """Start `app` on a daemon thread and return once it accepts connections."""
     port = port or free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, lifespan="on", http=HTTP
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"emulator-{port}", daemon=True)
     thread.start()
@@ -48,4 +55,4 @@ def serve_in_thread(app, *, host: str = "127.0.0.1", port: int = 0, timeout: flo
 
 
 def serve_forever(app, *, host: str, port: int) -> None:
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, http=HTTP)
