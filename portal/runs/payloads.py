@@ -6,8 +6,8 @@ never filtered on. Stored as jsonb, PostgreSQL parsed and wrote ~2 KB per record
 ingest; compressed they are ~40% of that and cost PostgreSQL nothing to parse. The one field that
 is searched (the customer's email) has its own column.
 
-Compression is most of the portal's own work per ingested record, so it is Zstandard: ~14 µs
-for a 1.9 KB File against ~27–36 µs for zlib level 1, for the same size (bench/dispatch.py:
+Compression is a large part of the portal's own work per ingested record, so it is Zstandard:
+~8–14 µs for a 1.9 KB File against ~27–36 µs for zlib level 1, for the same size (bench/dispatch.py:
 ingest 8.1k → 8.9–9.6k records/s). Files packed earlier with zlib still read back: the two
 formats are told apart by their first bytes.
 
