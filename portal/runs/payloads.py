@@ -60,24 +60,26 @@ def frame_loads(text: str | bytes) -> Any:
 
 
 def payload_pack_from_frame(record: dict) -> bytes:
-    """The File of a record read by frame_loads: orjson where it is exact, else payload_pack."""
+    """The File of a record read by frame_loads: orjson where it is exact, else the exact way."""
     document = {"input": record["input"], "output": record["output"], "response": record["response"]}
     try:
         encoded = orjson.dumps(document)
     except TypeError:  # NonFinite, an integer beyond 64 bits or a lone surrogate
-        return payload_pack(**document)
+        encoded = _exact_json(document)
     return _codecs()[0].compress(encoded)
 
 
 def payload_pack(*, input=None, output=None, response=None) -> bytes:  # noqa: A002 - the File's own words
-    document = {"input": input, "output": output, "response": response}
+    return _codecs()[0].compress(_exact_json({"input": input, "output": output, "response": response}))
+
+
+def _exact_json(document: dict) -> bytes:
     try:
-        encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
     except UnicodeEncodeError:
         # A lone surrogate (JSON allows "\ud800"; UTF-8 has no such character): ASCII escapes
         # keep it, and it reads back as it came.
-        encoded = json.dumps(document, separators=(",", ":")).encode()
-    return _codecs()[0].compress(encoded)
+        return json.dumps(document, separators=(",", ":")).encode()
 
 
 def payload_unpack(blob: bytes | memoryview | None) -> dict:

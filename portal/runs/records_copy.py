@@ -19,13 +19,9 @@ COLUMNS = (
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value) -> str:
-    """One value in COPY's text format (callers have replaced NUL, which PostgreSQL text cannot hold)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()  # bytea's hex input, its backslash escaped for COPY
-    return str(value).translate(_ESCAPES)
+def _bytea(value: bytes | None) -> str:
+    """bytea in COPY's text format: hex input, its backslash escaped for COPY; None is NULL."""
+    return "\\N" if value is None else "\\\\x" + value.hex()
 
 
 def records_insert(rows: Sequence[tuple]) -> None:
@@ -43,7 +39,8 @@ def records_insert(rows: Sequence[tuple]) -> None:
 
 
 def _escaped(text: str) -> str:
-    # Most values hold none of the four characters; testing first is cheaper than translating.
+    """Text in COPY's text format (callers have replaced NUL, which PostgreSQL text cannot hold).
+    Most values hold none of the four characters; testing first is cheaper than translating."""
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         return text.translate(_ESCAPES)
     return text
@@ -57,7 +54,7 @@ def _copy_line(
     return (
         f"{organization_id}\t{run_id}\t{_escaped(node_id)}\t{seq}\t{_escaped(record_key)}\t"
         f"{_escaped(source_id)}\t{_escaped(destination_id)}\t{_escaped(status)}\t{_escaped(message)}\t"
-        f"{tries}\t{_copy_text(payload)}\t{_escaped(email)}\t{duration_ms}\n"
+        f"{tries}\t{_bytea(payload)}\t{_escaped(email)}\t{duration_ms}\n"
     )
 
 
