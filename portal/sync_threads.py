@@ -9,34 +9,44 @@ CONN_MAX_AGE seconds, and the number of connections a portal process holds is bo
 pool's size (plus the one thread Channels runs every websocket consumer's database work on).
 
 A request waits for a free thread when all are busy, as on a threaded WSGI server.
+
+`SyncChainASGIHandler` runs the whole middleware chain and the view in one call on that thread.
+Django's ASGI handler loads the chain in async mode; our middleware is synchronous (WhiteNoise is
+sync-only), so every request crossed between the event loop and its thread about a dozen times
+(each MiddlewareMixin's process_request/process_response, then the view), each crossing waiting
+for the event loop's turn behind the agents' websockets. Measured: a Run POST answered in
+~33 ms with the ORM work taking ~8 ms of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.handlers.asgi import ASGIHandler
+from django.db import close_old_connections
 
 DEFAULT_SIZE = 16
+DEFAULT_FRAME_THREADS = 8
 
 
-def pool_size() -> int:
-    raw = os.environ.get("PORTAL_SYNC_THREADS", "")
+def pool_size(variable: str = "PORTAL_SYNC_THREADS", default: int = DEFAULT_SIZE) -> int:
+    raw = os.environ.get(variable, "")
     if not raw:
-        return DEFAULT_SIZE
+        return default
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"PORTAL_SYNC_THREADS={raw!r}: give a whole number of threads, at least 1.")
+        raise ValueError(f"{variable}={raw!r}: give a whole number of threads, at least 1.")
     return int(raw)
 
 
-class PooledSyncThreads:
-    """ASGI middleware around Django's HTTP application (see the module docstring)."""
+class ThreadPool:
+    """A fixed set of long-lived threads, each an executor of its own, lent one caller at a time."""
 
-    def __init__(self, app, size: int | None = None):
-        self.app = app
-        self.size = size or pool_size()
+    def __init__(self, size: int, name: str):
+        self.size, self.name = size, name
         self._free: asyncio.Queue | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -50,18 +60,59 @@ class PooledSyncThreads:
             self._loop, self._free = loop, asyncio.Queue()
             for n in range(self.size):
                 # One worker each: a thread-sensitive executor must run one call at a time on one
-                # thread, so the request's connection and its thread stay together.
-                self._free.put_nowait(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"http-{n}"))
+                # thread, so the caller's connection and its thread stay together.
+                self._free.put_nowait(
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}-{n}")
+                )
         return self._free
 
-    async def __call__(self, scope, receive, send):
+    @contextlib.asynccontextmanager
+    async def thread(self):
         free = self._pool()
         executor = await free.get()
         try:
-            async with ThreadSensitiveContext(executor=executor):
-                await self.app(scope, receive, send)
+            yield executor
         finally:
             _give_back_when_idle(executor, free, asyncio.get_running_loop())
+
+
+class PooledSyncThreads:
+    """ASGI middleware around Django's HTTP application (see the module docstring)."""
+
+    def __init__(self, app, size: int | None = None):
+        self.app = app
+        self.size = size or pool_size()
+        self.threads = ThreadPool(self.size, "http")
+
+    async def __call__(self, scope, receive, send):
+        async with self.threads.thread() as executor, ThreadSensitiveContext(executor=executor):
+            await self.app(scope, receive, send)
+
+
+# The agents' websocket frames (run.accepted, run.finished, snapshot batches, ...) do their database
+# work here rather than on the one thread Channels gives every consumer of the process: that thread
+# spent ~80% of its time waiting on PostgreSQL, Redis and commits while other agents' frames queued
+# behind it. Each consumer awaits its frames one by one, so one agent's frames keep their order.
+FRAME_THREADS = ThreadPool(pool_size("PORTAL_FRAME_THREADS", DEFAULT_FRAME_THREADS), "agent-frames")
+
+
+async def database_sync_in_pool(func, *args, pool: ThreadPool = FRAME_THREADS, **kwargs):
+    """`database_sync_to_async(func)(*args, **kwargs)` on a thread lent by `pool`."""
+    async with pool.thread() as executor:
+        return await sync_to_async(_with_connection_hygiene, thread_sensitive=False, executor=executor)(
+            func, *args, **kwargs
+        )
+
+
+def _with_connection_hygiene(func, *args, **kwargs):
+    # Inside the call, not around it as channels' DatabaseSyncToAsync does: with that wrapper on a
+    # pooled thread, test runs (DB_CONN_MAX_AGE=0) left dozens of sessions open; cleaned up here,
+    # none (tests/portal/test_sync_threads.py).
+    close_old_connections()
+    try:
+        return func(*args, **kwargs)
+    finally:
+        close_old_connections()
 
 
 def _give_back_when_idle(executor: ThreadPoolExecutor, free: asyncio.Queue, loop) -> None:
@@ -78,3 +129,17 @@ def _give_back_when_idle(executor: ThreadPoolExecutor, free: asyncio.Queue, loop
             executor.shutdown(wait=False)
 
     executor.submit(lambda: None).add_done_callback(back)
+
+
+class SyncChainASGIHandler(ASGIHandler):
+    """Django's ASGI handler with its middleware chain loaded synchronously (module docstring).
+
+    Reading the body, the request signals and sending the response stay Django's own; only
+    `get_response_async` changes: one thread-sensitive call runs the synchronous chain.
+    """
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)

@@ -1,14 +1,12 @@
 """The agent websocket, `/ws/agent/v1/`: thin. Frames are validated with `agent_client.protocol`,
-work happens in `portal.agents.handlers` in a worker thread, and pushes from any portal process
-arrive through the agent's channel-layer group."""
+work happens in `portal.agents.handlers` on a pooled worker thread (`portal.sync_threads`), and
+pushes from any portal process arrive through the agent's channel-layer group."""
 
 from __future__ import annotations
 
 import logging
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import close_old_connections
 
 from agent_client.protocol import (
     AGENT_TO_PORTAL,
@@ -25,6 +23,7 @@ from agent_client.protocol import (
 from portal.agents.handlers import frame_handle
 from portal.agents.services import agent_went_offline
 from portal.runs.payloads import frame_loads
+from portal.sync_threads import database_sync_in_pool
 
 log = logging.getLogger("ferry.agents")
 
@@ -33,15 +32,9 @@ def _claim_socket(agent_pk: int, channel_name: str) -> str:
     """This socket now speaks for the agent; returns the one it supersedes ('' if none)."""
     from portal.agents.models import Agent
 
-    close_old_connections()
     previous = Agent.objects.filter(pk=agent_pk).values_list("channel_name", flat=True).first() or ""
     Agent.objects.filter(pk=agent_pk).update(channel_name=channel_name, online=True)
     return previous if previous != channel_name else ""
-
-
-def _handle(agent_pk: int, frame) -> list[dict]:
-    close_old_connections()
-    return frame_handle(agent_pk, frame)
 
 
 class AgentConsumer(AsyncWebsocketConsumer):
@@ -57,7 +50,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         self.agent_pk = agent["pk"]
         self.group = f"agent-{self.agent_pk}"
         self.said_hello = False
-        previous = await database_sync_to_async(_claim_socket)(self.agent_pk, self.channel_name)
+        previous = await database_sync_in_pool(_claim_socket, self.agent_pk, self.channel_name)
         if previous:
             await self.channel_layer.send(previous, {"type": "agent.close", "code": CLOSE_SUPERSEDED})
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -66,8 +59,8 @@ class AgentConsumer(AsyncWebsocketConsumer):
         if getattr(self, "agent_pk", None) is not None:
             # Offline first: if the channel layer fails now, its group entry expires on its own,
             # but an agent left `online` would mislead the operator.
-            await database_sync_to_async(agent_went_offline)(
-                agent_pk=self.agent_pk, channel_name=self.channel_name
+            await database_sync_in_pool(
+                agent_went_offline, agent_pk=self.agent_pk, channel_name=self.channel_name
             )
             try:
                 await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -96,7 +89,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             return
         if frame.type == "error":
             log.warning("agent %s could not use frame %s: %s", self.agent_pk, frame.re, frame.message)
-        replies = await database_sync_to_async(_handle)(self.agent_pk, frame)
+        replies = await database_sync_in_pool(frame_handle, self.agent_pk, frame)
         for reply in replies:
             await self.send(dump_frame(reply))
 
@@ -107,7 +100,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             from portal.runs.services import run_mark_dispatched
 
             try:
-                await database_sync_to_async(run_mark_dispatched)(run_id=message["dispatch_run"])
+                await database_sync_in_pool(run_mark_dispatched, run_id=message["dispatch_run"])
             except Exception:  # noqa: BLE001 - the frame is out; the agent's run.accepted also moves the run on
                 log.exception("could not mark run %s dispatched", message["dispatch_run"])
 

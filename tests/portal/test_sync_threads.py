@@ -1,13 +1,22 @@
-"""HTTP requests' synchronous code runs on a bounded pool of long-lived threads (portal.sync_threads)."""
+"""HTTP requests' synchronous code runs on a bounded pool of long-lived threads, in one call per
+request, and the agents' frames do their database work on a pool of their own (portal.sync_threads)."""
 
 import asyncio
 import threading
 import time
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
+from channels.testing import HttpCommunicator
+from django.db import connection
 
-from portal.sync_threads import PooledSyncThreads, pool_size
+from portal.sync_threads import (
+    PooledSyncThreads,
+    SyncChainASGIHandler,
+    ThreadPool,
+    database_sync_in_pool,
+    pool_size,
+)
 
 
 def recording_app(seen: list, running: list, peak: list):
@@ -92,3 +101,61 @@ def test_a_thread_still_running_a_cancelled_request_is_not_handed_to_the_next():
 
     asyncio.run(main())
     assert order[:2] == ["quick request ran", "quick request ran"]
+
+
+def crossings(monkeypatch) -> list[str]:
+    """Every call the event loop hands to a thread, by function name."""
+    seen: list[str] = []
+    real = SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        seen.append(getattr(self.func, "__name__", repr(self.func)))
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_request_runs_its_whole_middleware_chain_in_one_call_on_its_thread(monkeypatch):
+    from portal.asgi import application
+
+    assert not asyncio.iscoroutinefunction(SyncChainASGIHandler()._middleware_chain)
+    seen = crossings(monkeypatch)
+    response = await HttpCommunicator(
+        application, "GET", "/login/", headers=[(b"host", b"testserver")]
+    ).get_response(timeout=10)
+    assert response["status"] == 200
+    assert b"password" in response["body"].lower()
+    # request_started, the chain with the view, the response's close (request_finished): Django's
+    # own ASGI handler crossed for each middleware's process_request and process_response too.
+    assert seen.count("get_response") == 1
+    assert len(seen) <= 4, seen
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_pooled_frame_work_runs_side_by_side_and_closes_its_connections():
+    pool = ThreadPool(2, "test-frames")
+    meeting = threading.Barrier(2, timeout=10)
+
+    def frame_work(n: int) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s", [n])
+            value = cursor.fetchone()[0]
+        meeting.wait()  # passes only when both calls run at once, on two threads
+        return value
+
+    assert await asyncio.gather(*[database_sync_in_pool(frame_work, n, pool=pool) for n in (1, 2)]) == [1, 2]
+
+    def sessions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    before = await database_sync_in_pool(sessions, pool=pool)
+    for n in range(10):
+        meeting.reset()
+        await asyncio.gather(*[database_sync_in_pool(frame_work, n, pool=pool) for _ in range(2)])
+    # Tests run with DB_CONN_MAX_AGE=0: each call's connection is closed when it ends, whichever
+    # thread it ran on (a cleanup outside the call's context never saw them, and leaked them).
+    assert await database_sync_in_pool(sessions, pool=pool) <= before
