@@ -41,6 +41,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import random
 import resource
@@ -296,34 +297,38 @@ class GcPauses:
 
 
 def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+    ordered = sorted(values)  # the nearest-rank percentile
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
 class Dispatch:
     """One level of the dispatch measurement: runs requested through the API, timed to run.accepted."""
 
-    def __init__(self, agents: list[FakeAgent], ports: list[int], token: str, slug: str):
+    def __init__(self, free: asyncio.Queue, ports: list[int], token: str, slug: str):
+        self.free = free  # agents with no run in flight, shared by every level
         self.ports, self.token, self.slug = ports, token, slug
-        self.free: asyncio.Queue[FakeAgent] = asyncio.Queue()  # agents with no run in flight
-        for agent in random.sample(agents, len(agents)):
-            self.free.put_nowait(agent)
-        self.idle: list[Http] = []  # keep-alive connections not in use
-        self.opened = 0
+        self.idle: dict[int, list[Http]] = {port: [] for port in ports}  # keep-alive, not in use
+        self.sent = 0
         self.latencies: list[float] = []
         self.responses: list[float] = []
         self.failures: list[str] = []
 
     async def run_once(self, agent: FakeAgent, since: float, measured: bool) -> None:
         """POST a run for the agent's workflow; latency counts from `since` (perf_counter)."""
-        http = self.idle.pop() if self.idle else Http(self.ports[next_index(self)], self.token)
+        port = self.ports[self.sent % len(self.ports)]  # requests take turns on the portals
+        self.sent += 1
+        http = self.idle[port].pop() if self.idle[port] else Http(port, self.token)
         agent.waiter = asyncio.get_running_loop().create_future()
         try:
-            status, body = await http.post(
-                f"/api/orgs/{self.slug}/runs/", {"workflow": agent.spec["workflow"]}
-            )
+            try:
+                status, body = await http.post(
+                    f"/api/orgs/{self.slug}/runs/", {"workflow": agent.spec["workflow"]}
+                )
+            except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+                self.failures.append(f"POST failed: {exc!r}")
+                return
             answered = time.perf_counter()
-            self.idle.append(http)
+            self.idle[port].append(http)
             if status != 201:
                 self.failures.append(f"POST answered {status}: {body}")
                 return
@@ -331,6 +336,7 @@ class Dispatch:
                 run_id, accepted = await asyncio.wait_for(agent.waiter, 30)
             except TimeoutError:
                 self.failures.append(f"run {body['id']}: no run.start within 30 s")
+                agent = None  # its run may still come: the agent is not used again
                 return
             if run_id != body["id"]:
                 self.failures.append(f"agent got run {run_id}, the API made {body['id']}")
@@ -338,8 +344,15 @@ class Dispatch:
                 self.latencies.append((accepted - since) * 1000)
                 self.responses.append((answered - since) * 1000)
         finally:
-            agent.waiter = None
-            self.free.put_nowait(agent)
+            if agent is not None:
+                agent.waiter = None
+                self.free.put_nowait(agent)
+
+    def close(self) -> None:
+        for connections in self.idle.values():
+            for http in connections:
+                if http.writer is not None:
+                    http.writer.close()
 
     async def closed_loop(self, runs: int, concurrency: int) -> float:
         """`concurrency` POSTs in flight, each sent when one ends; returns the seconds taken."""
@@ -370,12 +383,6 @@ class Dispatch:
             tasks.append(asyncio.create_task(self.run_once(self.free.get_nowait(), due, True)))
         await asyncio.gather(*tasks)
         return due - started
-
-
-def next_index(dispatch: Dispatch) -> int:
-    """New connections go round the portals."""
-    dispatch.opened += 1
-    return dispatch.opened % len(dispatch.ports)
 
 
 # -- realistic snapshot records ---------------------------------------------------------------
@@ -542,15 +549,19 @@ async def measure(args, seeded: dict, ports: list[int], database_url: str) -> di
         *[("rate", rate) for rate in args.rates],
         *[("closed", c) for c in closed[1:]],
     ]
+    free: asyncio.Queue[FakeAgent] = asyncio.Queue()
+    for agent in random.sample(agents, len(agents)):
+        free.put_nowait(agent)
     levels = {}
     for kind, value in phases:
-        measuring = Dispatch(agents, ports, seeded["api_token"], seeded["organization"])
+        measuring = Dispatch(free, ports, seeded["api_token"], seeded["organization"])
         if kind == "rate":
             seconds = await measuring.open_loop(args.rate_runs, value)
             label = f"{value:g} runs/s offered"
         else:
             seconds = await measuring.closed_loop(args.runs if value > 1 else min(args.runs, 200), value)
             label = f"×{value} in flight"
+        measuring.close()
         levels[label] = {"kind": kind, "value": value, "dispatch": measuring, "s": seconds}
         print(
             f"dispatch {label}: {len(measuring.latencies)} runs in {seconds:.1f} s, "

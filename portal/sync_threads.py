@@ -5,8 +5,9 @@ Django's ASGI handler otherwise gives every request a brand-new thread, and Djan
 connections belong to a thread: each request opened a fresh PostgreSQL connection whatever
 CONN_MAX_AGE said (measured: one new session per POST, ~55 ms per Run request, most of it
 connection setup and a cold backend). With a pool, each thread keeps its connection for
-CONN_MAX_AGE seconds, and the number of connections a portal process holds is bounded by the
-pool's size (plus the one thread Channels runs every websocket consumer's database work on).
+CONN_MAX_AGE seconds, and the number of connections a portal process holds is bounded:
+PORTAL_SYNC_THREADS (HTTP) + PORTAL_FRAME_THREADS (agent sockets, below) + 1 (the thread Channels
+runs the browsers' live-update sockets on).
 
 A request waits for a free thread when all are busy, as on a threaded WSGI server.
 
@@ -89,8 +90,9 @@ class PooledSyncThreads:
             await self.app(scope, receive, send)
 
 
-# The agents' websocket frames (run.accepted, run.finished, snapshot batches, ...) do their database
-# work here rather than on the one thread Channels gives every consumer of the process: that thread
+# The agents' sockets (their token check, every frame: run.accepted, run.finished, snapshot
+# batches, ...) do their database work here rather than on the one thread Channels gives every
+# consumer of the process: that thread
 # spent ~80% of its time waiting on PostgreSQL, Redis and commits while other agents' frames queued
 # behind it. Each consumer awaits its frames one by one, so one agent's frames keep their order.
 FRAME_THREADS = ThreadPool(pool_size("PORTAL_FRAME_THREADS", DEFAULT_FRAME_THREADS), "agent-frames")
@@ -105,9 +107,10 @@ async def database_sync_in_pool(func, *args, pool: ThreadPool = FRAME_THREADS, *
 
 
 def _with_connection_hygiene(func, *args, **kwargs):
-    # Inside the call, not around it as channels' DatabaseSyncToAsync does: with that wrapper on a
-    # pooled thread, test runs (DB_CONN_MAX_AGE=0) left dozens of sessions open; cleaned up here,
-    # none (tests/portal/test_sync_threads.py).
+    # Inside the call rather than around it as channels' DatabaseSyncToAsync does: with that
+    # wrapper on pooled threads, tests/portal/agents/test_consumer.py (DB_CONN_MAX_AGE=0) left ~22
+    # sessions open and PostgreSQL refused to drop the test database; cleaned up here, none. Why
+    # the wrapper's cleanup missed them was not found.
     close_old_connections()
     try:
         return func(*args, **kwargs)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import transaction
 
 from agent_client.protocol import (
     AGENT_TO_PORTAL,
@@ -32,12 +34,23 @@ def _claim_socket(agent_pk: int, channel_name: str) -> str:
     """This socket now speaks for the agent; returns the one it supersedes ('' if none)."""
     from portal.agents.models import Agent
 
-    previous = Agent.objects.filter(pk=agent_pk).values_list("channel_name", flat=True).first() or ""
-    Agent.objects.filter(pk=agent_pk).update(channel_name=channel_name, online=True)
+    with transaction.atomic():  # two sockets of one agent claiming at once: one supersedes the other
+        agents = Agent.objects.select_for_update().filter(pk=agent_pk)
+        previous = agents.values_list("channel_name", flat=True).first() or ""
+        agents.update(channel_name=channel_name, online=True)
     return previous if previous != channel_name else ""
 
 
 class AgentConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        # Channels' own dispatch first sends every message to the process's one shared database
+        # thread to close stale connections. This consumer's database work runs on pooled threads
+        # that clean up after themselves, so that detour only made every frame wait in line there.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         agent = self.scope.get("agent")
         await self.accept()

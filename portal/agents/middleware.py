@@ -1,8 +1,7 @@
 """Agent sockets authenticate in ASGI middleware: `Authorization: Bearer <agent token>`."""
 
-from channels.db import database_sync_to_async
-
 from portal.agents.services import agent_authenticate
+from portal.sync_threads import database_sync_in_pool
 
 
 class AgentTokenMiddleware:
@@ -14,7 +13,7 @@ class AgentTokenMiddleware:
         scheme, _, raw = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         agent = None
         if scheme.lower() == "bearer" and raw:
-            agent = await database_sync_to_async(_authenticate)(raw.strip())
+            agent = await database_sync_in_pool(_authenticate, raw.strip())
         return await self.app({**scope, "agent": agent}, receive, send)
 
 
