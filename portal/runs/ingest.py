@@ -269,12 +269,15 @@ def run_finished(
     run = _run_of_agent(agent, run_id, lock=True)
     if run.status in FINAL_STATUSES:
         return  # a resend after a lost ack: acked again, nothing changes
+    if status not in FINAL_STATUSES:
+        raise FrameRefused("invalid_status", f"run.finished status {status!r} is not a final status")
     _apply_counts(run, {_node(node): numbers for node, numbers in counts.items()})
     run.cursor_before = _text(cursor_before)[:64]
     run.cursor_after = _text(cursor_after)[:64]
     run.error = _text(error)
     run.started_at = _parse(started_at) or run.started_at
     run.finished_at = _parse(finished_at) or timezone.now()
+    run_transition(run, status, save=False)  # one UPDATE with the report below
     run.save(
         update_fields=[
             "counts",
@@ -288,11 +291,12 @@ def run_finished(
             "error",
             "started_at",
             "finished_at",
+            "status",
+            "transitions",
+            "last_activity_at",
+            "dispatched_at",
         ]
     )
-    if status not in FINAL_STATUSES:
-        raise FrameRefused("invalid_status", f"run.finished status {status!r} is not a final status")
-    run_transition(run, status)
     run_changed_on_commit(run)
 
 

@@ -23,9 +23,13 @@ BUSY = (RunStatus.DISPATCHED, RunStatus.RUNNING)
 SWEEP_AFTER = timedelta(minutes=1)
 
 
-def run_blocker(workflow: Workflow) -> str | None:
-    """Why the workflow cannot run now, in a sentence that says what to do (None when it can)."""
-    if not workflow.versions.filter(state=VersionState.PUBLISHED).exists():
+def run_blocker(workflow: Workflow, *, published: bool | None = None) -> str | None:
+    """Why the workflow cannot run now, in a sentence that says what to do (None when it can).
+
+    `published`: whether it has a published version, when the caller read that already."""
+    if published is None:
+        published = workflow.versions.filter(state=VersionState.PUBLISHED).exists()
+    if not published:
         return f"{workflow.name} has no published version: Generate and Publish it first."
     if not workflow.is_active:
         return f"{workflow.name} is not active: switch it on first."

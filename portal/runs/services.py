@@ -80,13 +80,15 @@ def run_request(
         .select_related("agent", "organization")
         .get(pk=workflow.pk)
     )
-    blocker = run_blocker(workflow)
+    # Not the plan document itself: the run names its version and hash, the agent holds the plan.
+    version = (
+        workflow.versions.only("id", "number", "plan_hash", "workflow_id")
+        .filter(state=VersionState.PUBLISHED)
+        .first()
+    )
+    blocker = run_blocker(workflow, published=version is not None)
     if blocker is not None:
         raise ValidationError(blocker)
-    # Not the plan document itself: the run names its version and hash, the agent holds the plan.
-    version = workflow.versions.only("id", "number", "plan_hash", "workflow_id").get(
-        state=VersionState.PUBLISHED
-    )
     agent = workflow.agent
     run = Run.objects.create(
         organization=workflow.organization,

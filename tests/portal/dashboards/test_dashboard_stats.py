@@ -180,3 +180,24 @@ def test_it_sends_a_stats_event_to_the_organizations_browsers(workflow, finish, 
     run = finish(run_make(workflow=workflow, created_at=timezone.now(), succeeded=1), "succeeded")
 
     assert sent == [(acme.pk, "stats", {"run": str(run.pk), "workflow": workflow.pk, "status": "succeeded"})]
+
+
+def test_a_post_task_failure_is_found_when_only_its_node_counts_it(workflow, finish):
+    """Runs whose counts name no failure skip reading their records; a post-task's count is enough."""
+    run = run_make(workflow=workflow, created_at=timezone.now(), succeeded=1, duration_s=None)
+    SnapshotBatch.objects.create(
+        organization=run.organization, run=run, node_id="address_update", seq=2, records=1
+    )
+    SnapshotRecord.objects.create(
+        organization=run.organization, run=run, node_id="address_update", seq=2, record_key="a1",
+        status="failed", message="Timeout after 45 s",
+    )  # fmt: skip
+    Run.objects.filter(pk=run.pk).update(counts={**run.counts, "address_update": {"read": 1, "failed": 1}})
+    run.refresh_from_db()
+    finish(run, "completed_with_errors")
+    assert _patterns(workflow) == {"Timeout after # s": 1}
+
+    clean = run_make(workflow=workflow, created_at=timezone.now(), succeeded=2, duration_s=None)
+    finish(clean, "succeeded")
+    assert _patterns(workflow) == {"Timeout after # s": 1}
+    assert _daily(workflow).runs_succeeded == 1
