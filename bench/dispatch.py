@@ -11,7 +11,9 @@ postgres://postgres@127.0.0.1:5432/ferry_bench and redis://127.0.0.1:6379/3.
 Setup (not measured): migrate, `integration_seed`, then 1,000 agents with tokens and one
 published Customer Add workflow each (rows copied in bulk), `--portals` ASGI processes
 (`python -m portal.serve`), and 1,000 protocol-speaking fake agents on websockets in this one
-asyncio process, spread over the portals.
+asyncio process, spread over the portals. Like real agents they send a heartbeat every
+`heartbeat_s` of their welcome (20 s: ~50 heartbeats a second, each written by the portal)
+throughout.
 
 1. Dispatch: runs requested with POST /api/orgs/<slug>/runs/ (a personal token), each on an agent
    with no run in flight. Latency = from the POST to the fake agent sending `run.accepted`
@@ -239,6 +241,23 @@ class FakeAgent:
         if welcome["type"] != "welcome":
             raise SystemExit(f"agent {self.spec['agent']}: expected welcome, got {welcome}")
         self.listener = asyncio.create_task(self.listen())
+        self.beating = asyncio.create_task(self.beat(welcome["heartbeat_s"]))
+
+    async def beat(self, interval: float) -> None:
+        """Heartbeats as a real agent sends them (1,000 agents: ~50 a second, each written)."""
+        from websockets.exceptions import ConnectionClosed
+
+        await asyncio.sleep(random.uniform(0, interval))
+        while True:
+            heartbeat = {
+                "type": "heartbeat", "id": str(uuid.uuid4()), "running": [], "cpu_percent": 3.5, "rss_mb": 48.0,
+                "outbox_depth": 0,
+            }  # fmt: skip
+            try:
+                await self.ws.send(json.dumps(heartbeat))
+            except ConnectionClosed:
+                return
+            await asyncio.sleep(interval)
 
     async def listen(self) -> None:
         async for text in self.ws:
@@ -539,6 +558,7 @@ async def measure(args, seeded: dict, ports: list[int], database_url: str) -> di
     # portal does), so this process's own pauses do not pass for the portal's latency.
     gc.collect()
     gc.freeze()
+    gc.set_threshold(700, 10, 100)  # as the portal's (portal.serve.settle_heap)
     collector = GcPauses()
 
     # The closed loop with one POST in flight first (it warms the portals up), then the arrival
@@ -585,6 +605,7 @@ async def measure(args, seeded: dict, ports: list[int], database_url: str) -> di
     print(f"ingest: {records} records in {ingest_s:.1f} s ({stored} stored)", file=sys.stderr)
     errors = [error for agent in agents for error in agent.errors]
     for agent in agents:
+        agent.beating.cancel()
         await agent.ws.close()
     baseline_s = baseline_insert(database_url, seeded["organization_id"], runs[0], pools, records, args.batch)
     return {
