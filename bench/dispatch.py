@@ -338,34 +338,35 @@ class Dispatch:
         self.sent += 1
         http = self.idle[port].pop() if self.idle[port] else Http(port, self.token)
         agent.waiter = asyncio.get_running_loop().create_future()
+        if await self._timed(http, agent, since, measured):  # else its run may still come: not reused
+            agent.waiter = None
+            self.free.put_nowait(agent)
+
+    async def _timed(self, http: Http, agent: FakeAgent, since: float, measured: bool) -> bool:
+        """One POST and its run.accepted; False when the agent may still get a run (not reused)."""
         try:
-            try:
-                status, body = await http.post(
-                    f"/api/orgs/{self.slug}/runs/", {"workflow": agent.spec["workflow"]}
-                )
-            except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
-                self.failures.append(f"POST failed: {exc!r}")
-                return
-            answered = time.perf_counter()
-            self.idle[port].append(http)
-            if status != 201:
-                self.failures.append(f"POST answered {status}: {body}")
-                return
-            try:
-                run_id, accepted = await asyncio.wait_for(agent.waiter, 30)
-            except TimeoutError:
-                self.failures.append(f"run {body['id']}: no run.start within 30 s")
-                agent = None  # its run may still come: the agent is not used again
-                return
-            if run_id != body["id"]:
-                self.failures.append(f"agent got run {run_id}, the API made {body['id']}")
-            elif measured:
-                self.latencies.append((accepted - since) * 1000)
-                self.responses.append((answered - since) * 1000)
-        finally:
-            if agent is not None:
-                agent.waiter = None
-                self.free.put_nowait(agent)
+            status, body = await http.post(
+                f"/api/orgs/{self.slug}/runs/", {"workflow": agent.spec["workflow"]}
+            )
+        except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+            self.failures.append(f"POST failed: {exc!r}")
+            return True
+        answered = time.perf_counter()
+        self.idle[http.port].append(http)
+        if status != 201:
+            self.failures.append(f"POST answered {status}: {body}")
+            return True
+        try:
+            run_id, accepted = await asyncio.wait_for(agent.waiter, 30)
+        except TimeoutError:
+            self.failures.append(f"run {body['id']}: no run.start within 30 s")
+            return False
+        if run_id != body["id"]:
+            self.failures.append(f"agent got run {run_id}, the API made {body['id']}")
+        elif measured:
+            self.latencies.append((accepted - since) * 1000)
+            self.responses.append((answered - since) * 1000)
+        return True
 
     def close(self) -> None:
         for connections in self.idle.values():

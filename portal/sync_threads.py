@@ -82,8 +82,7 @@ class PooledSyncThreads:
 
     def __init__(self, app, size: int | None = None):
         self.app = app
-        self.size = size or pool_size()
-        self.threads = ThreadPool(self.size, "http")
+        self.threads = ThreadPool(size or pool_size(), "http")
 
     async def __call__(self, scope, receive, send):
         async with self.threads.thread() as executor, ThreadSensitiveContext(executor=executor):
@@ -92,9 +91,9 @@ class PooledSyncThreads:
 
 # The agents' sockets (their token check, every frame: run.accepted, run.finished, snapshot
 # batches, ...) do their database work here rather than on the one thread Channels gives every
-# consumer of the process: that thread
-# spent ~80% of its time waiting on PostgreSQL, Redis and commits while other agents' frames queued
-# behind it. Each consumer awaits its frames one by one, so one agent's frames keep their order.
+# consumer of the process: that thread spent ~80% of its time waiting on PostgreSQL, Redis and
+# commits while other agents' frames queued behind it. Each consumer awaits its frames one by one,
+# so one agent's frames keep their order.
 FRAME_THREADS = ThreadPool(pool_size("PORTAL_FRAME_THREADS", DEFAULT_FRAME_THREADS), "agent-frames")
 
 

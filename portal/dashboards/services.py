@@ -131,17 +131,16 @@ def _daily_add(stats: RunStats, counts: dict, *, sign: int) -> None:
     changes = {name: sign * value for name, value in counts.items() if value}
     if not changes:
         return
-    table = connection.ops.quote_name(DailyWorkflowStats._meta.db_table)
-    columns = ["organization_id", "workflow_id", "day", *COUNT_FIELDS]
+    quote = connection.ops.quote_name
+    table = quote(DailyWorkflowStats._meta.db_table)
+    columns = ", ".join(map(quote, ["organization_id", "workflow_id", "day", *COUNT_FIELDS]))
     values = [stats.organization_id, stats.workflow_id, stats.day, *[changes.get(n, 0) for n in COUNT_FIELDS]]
-    quoted = [connection.ops.quote_name(name) for name in columns]
-    additions = ", ".join(
-        f"{q} = {table}.{q} + EXCLUDED.{q}" for q in map(connection.ops.quote_name, changes)
-    )
+    additions = ", ".join(f"{q} = {table}.{q} + EXCLUDED.{q}" for q in map(quote, changes))
+    placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         # PostgreSQL and SQLite (the embedded default) both speak ON CONFLICT … DO UPDATE.
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(values))}) "  # noqa: S608 - names from the model, values as parameters
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - names from the model
             f'ON CONFLICT ("workflow_id", "day") DO UPDATE SET {additions}',
             values,
         )

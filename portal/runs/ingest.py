@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.runs.lifecycle import run_transition
+from portal.runs.lifecycle import TRANSITION_FIELDS, run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
 from portal.runs.payloads import clean_text, email_of, payload_pack_from_frame
 from portal.runs.plans import plan_nodes
@@ -289,12 +289,7 @@ def run_finished(
             "cursor_before",
             "cursor_after",
             "error",
-            "started_at",
-            "finished_at",
-            "status",
-            "transitions",
-            "last_activity_at",
-            "dispatched_at",
+            *TRANSITION_FIELDS,  # started_at and finished_at among them
         ]
     )
     run_changed_on_commit(run)

@@ -26,6 +26,17 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+# What a transition changes on the run: the fields run_transition saves (or its caller, with save=False).
+TRANSITION_FIELDS = (
+    "status",
+    "transitions",
+    "last_activity_at",
+    "dispatched_at",
+    "started_at",
+    "finished_at",
+)
+
+
 class IllegalTransition(ValidationError):
     pass
 
@@ -49,14 +60,5 @@ def run_transition(run: Run, status: str, *, save: bool = True) -> bool:
     if status in FINAL_STATUSES or status == S.LOST:
         run_completed_on_commit(run)
     if save:
-        run.save(
-            update_fields=[
-                "status",
-                "transitions",
-                "last_activity_at",
-                "dispatched_at",
-                "started_at",
-                "finished_at",
-            ]
-        )
+        run.save(update_fields=TRANSITION_FIELDS)
     return True

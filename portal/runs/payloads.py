@@ -61,7 +61,7 @@ def frame_loads(text: str | bytes) -> Any:
 
 def payload_pack_from_frame(record: dict) -> bytes:
     """The File of a record read by frame_loads: orjson where it is exact, else the exact way."""
-    document = {"input": record["input"], "output": record["output"], "response": record["response"]}
+    document = {part: record[part] for part in PARTS}
     try:
         encoded = orjson.dumps(document)
     except TypeError:  # NonFinite, an integer beyond 64 bits or a lone surrogate
