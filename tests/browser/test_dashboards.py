@@ -6,9 +6,11 @@ between processes) and Redis (the channel layer that carries the event to that p
 """
 
 import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
-from functools import partial
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.conf import settings
@@ -20,6 +22,7 @@ from playwright.sync_api import expect
 from portal.agents.models import Agent
 from portal.runs.models import Run
 from portal.tenants.models import AuditEvent, Membership
+from tests.helpers import ROOT, free_port, stop, wait_for_port
 from tests.portal.dashboards.seed import (
     records_by_status,
     run_complete,
@@ -133,25 +136,36 @@ def test_it_shows_both_dashboards_with_the_databases_numbers(
 
 
 @pytest.fixture
-def asgi_server(transactional_db):
-    """The portal's ASGI application (websockets included) served by daphne in a child process."""
+def asgi_server(transactional_db, tmp_path):
+    """The portal (`python -m portal.serve`, websockets included) in a process of its own, serving
+    the test database.
+
+    A fresh interpreter, not a fork of this one: a fork inherits the state of this process's
+    threads without the threads (an executor that believes its idle worker exists), and the
+    forked server's websockets were seen hanging."""
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI needs DATABASE_URL (PostgreSQL) and REDIS_URL for the live dashboard test")
         pytest.skip(
             "live updates across processes need PostgreSQL and Redis (set DATABASE_URL and REDIS_URL)"
         )
-    from channels.testing.live import make_application
-    from daphne.testing import DaphneProcess
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    # Forked after pytest-django pointed the settings at the test database, so it serves that one.
-    server = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler))
-    server.start()
-    assert server.ready.wait(30), "daphne did not start"
-    yield f"http://127.0.0.1:{server.port.value}"
-    server.terminate()
-    server.join(10)
+    test_database = settings.DATABASES["default"]["NAME"]  # pytest-django's, not DATABASE_URL's
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=urlunparse(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{test_database}")),
+    )
+    port = free_port()
+    with (tmp_path / "portal.log").open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "portal.serve", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            wait_for_port(port, timeout=60, process=server)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(server)
 
 
 def test_it_updates_the_dashboard_live_when_a_run_finishes(asgi_server, page, seeded, acme, alice, artifacts):
