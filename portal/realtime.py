@@ -1,8 +1,8 @@
 """Live updates for browsers on /ws/ui/: one channel-layer group per organization, sent after commit."""
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
+
+from portal.channel_sends import group_send_sync
 
 
 def ui_group(organization_id: int) -> str:
@@ -11,8 +11,6 @@ def ui_group(organization_id: int) -> str:
 
 def ui_event_on_commit(organization_id: int, kind: str, data: dict) -> None:
     def send():
-        async_to_sync(get_channel_layer().group_send)(
-            ui_group(organization_id), {"type": "ui.event", "kind": kind, "data": data}
-        )
+        group_send_sync(ui_group(organization_id), {"type": "ui.event", "kind": kind, "data": data})
 
     transaction.on_commit(send)

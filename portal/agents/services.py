@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from portal.agents.codes import registration_code_new, registration_code_normalize
 from portal.agents.models import Agent, AgentToken, RegistrationCode
+from portal.channel_sends import group_send_sync
 from portal.tenants.services import audit_record
 from portal.tokens import token_hash, token_new, token_prefix
 
@@ -23,7 +22,7 @@ OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
 
 def agent_push(agent_pk: int, message: dict) -> None:
     """Send a channel-layer message to the agent's socket, whichever portal process holds it."""
-    async_to_sync(get_channel_layer().group_send)(f"agent-{agent_pk}", message)
+    group_send_sync(f"agent-{agent_pk}", message)
 
 
 def agent_push_on_commit(agent_pk: int, message: dict) -> None:

@@ -146,6 +146,8 @@ async def test_pooled_frame_work_runs_side_by_side_and_closes_its_connections():
         return value
 
     assert await asyncio.gather(*[database_sync_in_pool(frame_work, n, pool=pool) for n in (1, 2)]) == [1, 2]
+    if connection.vendor != "postgresql":
+        return  # the leak below is of server sessions; an SQLite file has none (CI runs PostgreSQL)
 
     def sessions() -> int:
         with connection.cursor() as cursor:
