@@ -5,9 +5,10 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +60,31 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def portal_serve(port: int, *, env: dict[str, str], log) -> subprocess.Popen:
+    """`python -m portal.serve` on `port` in a session of its own (for `stop`), once it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal.serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, timeout=60, process=process)
+    except BaseException:
+        stop(process)  # never leave a server that did not come up behind
+        raise
+    return process
+
+
+def url_with_path(url: str, name: str) -> str:
+    """`url` naming another database (PostgreSQL) or database number (Redis)."""
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def redis_channel_layer() -> bool:
+    from django.conf import settings
+
+    return "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower()
 
 
 def csrf_token(html: str) -> str:

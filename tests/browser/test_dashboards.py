@@ -6,11 +6,8 @@ between processes) and Redis (the channel layer that carries the event to that p
 """
 
 import os
-import subprocess
-import sys
 import threading
 from datetime import timedelta
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.conf import settings
@@ -22,7 +19,7 @@ from playwright.sync_api import expect
 from portal.agents.models import Agent
 from portal.runs.models import Run
 from portal.tenants.models import AuditEvent, Membership
-from tests.helpers import ROOT, free_port, stop, wait_for_port
+from tests.helpers import free_port, portal_serve, stop, url_with_path
 from tests.portal.dashboards.seed import (
     records_by_status,
     run_complete,
@@ -153,16 +150,12 @@ def asgi_server(transactional_db, tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
-        DATABASE_URL=urlunparse(urlparse(os.environ["DATABASE_URL"])._replace(path=f"/{test_database}")),
+        DATABASE_URL=url_with_path(os.environ["DATABASE_URL"], test_database),
     )
     port = free_port()
     with (tmp_path / "portal.log").open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "portal.serve", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+        server = portal_serve(port, env=env, log=log)
         try:
-            wait_for_port(port, timeout=60, process=server)
             yield f"http://127.0.0.1:{port}"
         finally:
             stop(server)

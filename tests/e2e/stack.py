@@ -14,7 +14,6 @@ import time
 import tomllib
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import requests
 import tomli_w
@@ -23,10 +22,11 @@ from tests.helpers import (
     ROOT,
     embedded_env,
     free_port,
+    portal_serve,
     postgres_database_create,
     postgres_database_drop,
     stop,
-    wait_for_port,
+    url_with_path,
 )
 
 FERNET_KEY = "ZTJlLXRlc3RzLWtleS0wMTIzNDU2Nzg5YWJjZGVmZ2g="
@@ -40,8 +40,7 @@ class Stack:
         self._database = ""
         if self.database_url.startswith("postgres"):
             self._database = f"ferry_e2e_{uuid.uuid4().hex[:10]}"
-            parsed = urlparse(self.database_url)
-            self.database_url = urlunparse(parsed._replace(path=f"/{self._database}"))
+            self.database_url = url_with_path(self.database_url, self._database)
             postgres_database_create(self.database_url)
         self.processes: list[subprocess.Popen] = []
 
@@ -95,16 +94,8 @@ class Stack:
     def portal(self, port: int | None = None) -> tuple[subprocess.Popen, str]:
         port = port or free_port()
         log = open(self.workdir / f"portal-{port}.log", "a")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
-            [sys.executable, "-m", "portal.serve", "--port", str(port)],
-            cwd=ROOT,
-            env=self.env(FERRY_PUBLIC_URL=f"http://127.0.0.1:{port}"),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = portal_serve(port, env=self.env(FERRY_PUBLIC_URL=f"http://127.0.0.1:{port}"), log=log)
         self.processes.append(process)
-        wait_for_port(port, timeout=60, process=process)
         return process, f"http://127.0.0.1:{port}"
 
     def agent_configure(self, portal_url: str, code: str, shop_url: str, sage_url: str) -> Path:

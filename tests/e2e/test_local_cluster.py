@@ -13,14 +13,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 import requests
 
 from tests.e2e.stack import Api, Stack
 from tests.emulator_processes import start_sage, start_shopify
-from tests.helpers import ROOT, embedded_env, free_port, stop, wait_for_port
+from tests.helpers import ROOT, embedded_env, free_port, stop, url_with_path, wait_for_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 RUNNER = ROOT / "deploy" / "local-cluster" / "run.py"
@@ -41,7 +40,7 @@ def _services_or_skip() -> str:
             "the local cluster needs PostgreSQL and Redis: set DATABASE_URL=postgres://… and REDIS_URL=redis://… "
             "(CI does)"
         )
-    return urlunparse(urlparse(redis_url)._replace(path=f"/{REDIS_DB}"))
+    return url_with_path(redis_url, str(REDIS_DB))
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import threading
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
 
 from portal.channel_sends import group_send_sync
+from tests.helpers import redis_channel_layer
 
 pytestmark = pytest.mark.skipif(
-    "redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower(),
+    not redis_channel_layer(),
     reason="the in-memory layer sends on the caller's loop by design: set REDIS_URL to test the send loop",
 )
 

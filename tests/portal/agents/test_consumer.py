@@ -13,7 +13,6 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.utils import timezone
 
 from agent_client.protocol import dump_frame, make_frame
@@ -26,6 +25,7 @@ from portal.runs.services import run_cancel, run_request
 from portal.workflows.design import workflow_create
 from portal.workflows.lifecycle import version_generate, version_publish
 from portal.workflows.selectors import lookup_tables_payload
+from tests.helpers import redis_channel_layer
 from tests.portal.agents.helpers import org_ready, snapshot_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -736,11 +736,7 @@ def org_ready_second_agent(organization, owner) -> str:
     return agent_register(code=code)[1]
 
 
-def redis_layer() -> bool:
-    return "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower()
-
-
-@pytest.mark.skipif(not redis_layer(), reason="the in-memory layer has no read timeout")
+@pytest.mark.skipif(not redis_channel_layer(), reason="the in-memory layer has no read timeout")
 async def test_it_keeps_an_idle_agent_connected_on_the_redis_layer(ready, alice):
     comm, _ = await connected(ready.token)
 
