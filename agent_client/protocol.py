@@ -56,6 +56,8 @@ RECORD_FIELDS = frozenset(
         "duration_ms",
     }
 )
+# The same record with its File packed in one field (agent_client.record_file), as agents send it.
+PACKED_RECORD_FIELDS = (RECORD_FIELDS - {"input", "output", "response"}) | {"file"}
 LOG_FIELDS = frozenset({"ts", "level", "node_id", "message"})
 _ENVELOPE = frozenset({"type", "id", "re"})
 
@@ -223,8 +225,12 @@ def _records(value: Any, path: str) -> None:
         # The hot loop of the whole protocol: keep it to isinstance tests and set lookups.
         if not isinstance(record, dict):
             raise _Invalid(f"{path}[{index}]", "must be an object")
-        if record.keys() != RECORD_FIELDS:
-            _exact_keys(record, RECORD_FIELDS, f"{path}[{index}]")
+        keys = record.keys()
+        if keys == PACKED_RECORD_FIELDS:
+            if not isinstance(record["file"], str) or not record["file"]:
+                raise _Invalid(f"{path}[{index}].file", "must be the packed File (base64 text)")
+        elif keys != RECORD_FIELDS:
+            _exact_keys(record, PACKED_RECORD_FIELDS if "file" in keys else RECORD_FIELDS, f"{path}[{index}]")
         if record["status"] not in _STATUS_SET:
             raise _Invalid(f"{path}[{index}].status", f"must be one of {', '.join(RECORD_STATUSES)}")
         if not isinstance(record["record_key"], str):

@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from agent_client.record_file import PARTS, file_json, file_pack
 from agent_client.runner.outcome import COUNT_NAMES, FAILED, Outcome, empty_counts
 from agent_client.state import AgentState
 
@@ -76,7 +77,7 @@ class SnapshotSink:
                 counts = self.counts[outcome.node_id]
                 counts["read"] += 1
                 counts[COUNT_NAMES[outcome.status]] += 1
-                record = _record_json(outcome, inputs)
+                record, sent = _record_json(outcome, inputs)
                 rows.append(
                     (
                         self.local_id,
@@ -92,7 +93,7 @@ class SnapshotSink:
                         record,
                     )
                 )
-                self._records[outcome.node_id].append(record)
+                self._records[outcome.node_id].append(sent)
             self.state.transactions_add(rows)
             # Every committed record goes out with its page: a crash right after this commit
             # loses no snapshot record, and the counts of an interrupted run match what was sent.
@@ -129,18 +130,34 @@ class SnapshotSink:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate ("\ud800" is valid JSON): SQLite stores UTF-8, which cannot hold
+            # it, and the commit of the whole page failed. It can only stand inside a JSON
+            # string, where backslashreplace writes it as the same escape.
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
-def _record_json(outcome: Outcome, inputs: dict[int, str]) -> str:
-    """The snapshot record as JSON, its input (the whole Shopify customer, most of its bytes)
-    encoded once per page for the parent node and its post-tasks, which all carry the same one.
+def _record_json(outcome: Outcome, inputs: dict[int, str]) -> tuple[str, str]:
+    """The snapshot record as JSON for the local history, and as the portal is sent it (its File
+    packed, see agent_client.record_file). The input (the whole Shopify customer, most of its
+    bytes) is encoded once per page for the parent node and its post-tasks, which all carry the
+    same one.
 
     Why: encoding every record's input once per node was a sixth of the agent's CPU in a
     Customer Update; `inputs` lives for one page, while every outcome (and input) is alive."""
     encoded = inputs.get(id(outcome.input))
     if encoded is None:
         encoded = inputs[id(outcome.input)] = _dumps(outcome.input)
+    output, response = _dumps(outcome.output), _dumps(outcome.response)
     record = outcome.snapshot_record()
-    del record["input"]
-    return f'{_dumps(record)[:-1]},"input":{encoded}}}'
+    for part in PARTS:
+        del record[part]
+    head = _dumps(record)[:-1]
+    local = f'{head},"input":{encoded},"output":{output},"response":{response}}}'
+    sent = f'{head},"file":"{file_pack(file_json(encoded, output, response))}"}}'
+    return local, sent

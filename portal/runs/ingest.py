@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from portal.runs.lifecycle import TRANSITION_FIELDS, run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
-from portal.runs.payloads import clean_text, email_of, payload_pack_from_frame
+from portal.runs.payloads import (
+    PackedFileInvalid,
+    clean_text,
+    email_of,
+    payload_from_packed_file,
+    payload_pack_from_frame,
+)
 from portal.runs.plans import plan_nodes
 from portal.runs.records_copy import records_insert
 from portal.runs.services import run_changed_on_commit
@@ -201,6 +207,33 @@ def _node(node_id: str) -> str:
     return _text(node_id)[:64]
 
 
+def _record_row(organization_id: int, run_id, node_id: str, seq: int, record: dict, index: int) -> tuple:
+    """One record in records_copy.COLUMNS order; its File packed on the agent or sent as JSON."""
+    packed = record.get("file")
+    if packed is not None:
+        try:
+            payload, email = payload_from_packed_file(packed)
+        except PackedFileInvalid as problem:
+            raise FrameRefused("invalid_field", f'field "records[{index}].file" {problem}') from None
+    else:
+        payload, email = payload_pack_from_frame(record), email_of(record["input"])
+    return (
+        organization_id,
+        run_id,
+        node_id,
+        seq,
+        _text(record["record_key"])[:128],
+        _text(record["source_id"])[:128],
+        _text(record["destination_id"])[:128],
+        record["status"],
+        _text(record["message"]),
+        record["tries"],
+        payload,
+        email,
+        record["duration_ms"],
+    )
+
+
 def snapshot_batch_ingest(
     *, agent, run_id: str, node_id: str, seq: int, records: list[dict], logs: list[dict]
 ) -> bool:
@@ -208,31 +241,14 @@ def snapshot_batch_ingest(
     run = _run_of_agent(agent, run_id)
     node_id = _node(node_id)
     organization = agent.organization
+    # Checked and packed before the transaction: it holds its locks for the writes alone.
+    rows = [_record_row(organization.pk, run.pk, node_id, seq, r, i) for i, r in enumerate(records)]
     try:
         with transaction.atomic():
             SnapshotBatch.objects.create(
                 organization=organization, run=run, node_id=node_id, seq=seq, records=len(records)
             )
-            records_insert(
-                [
-                    (
-                        organization.pk,
-                        run.pk,
-                        node_id,
-                        seq,
-                        _text(r["record_key"])[:128],
-                        _text(r["source_id"])[:128],
-                        _text(r["destination_id"])[:128],
-                        r["status"],
-                        _text(r["message"]),
-                        r["tries"],
-                        payload_pack_from_frame(r),
-                        email_of(r["input"]),
-                        r["duration_ms"],
-                    )
-                    for r in records
-                ]
-            )
+            records_insert(rows)
             if logs:
                 RunLog.objects.bulk_create(
                     [

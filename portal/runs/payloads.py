@@ -16,10 +16,16 @@ a record). orjson alone would lose data without a word: it writes NaN and Infini
 it reads integers beyond 64 bits as floats. So frames are read by the standard library
 (`frame_loads`: exact integers, and non-finite numbers marked as `NonFinite`), and a File orjson
 refuses (a NonFinite, an integer beyond 64 bits, a lone surrogate) is encoded the exact way.
+
+Agents now send the File packed (agent_client.record_file): the same compressed document, made
+on the agent. `payload_from_packed_file` checks it and it is stored as it came, with none of the
+decoding and compressing above (bench/dispatch.py measures both kinds of record).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import threading
 import zlib
@@ -28,11 +34,11 @@ from typing import Any
 import orjson
 import zstandard
 
-PARTS = ("input", "output", "response")
+from agent_client.protocol import MAX_FRAME_BYTES
+from agent_client.record_file import LEVEL, PARTS, ZSTD_MAGIC
+
+_PART_SET = frozenset(PARTS)
 EMPTY = {part: None for part in PARTS}
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-# Level 3 (Zstandard's default): as small as zlib level 1 here, at about half its cost.
-_LEVEL = 3
 # The compressor objects are not thread-safe, and agent frames and requests run on several threads.
 _local = threading.local()
 
@@ -40,7 +46,7 @@ _local = threading.local()
 def _codecs() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
     codecs = getattr(_local, "codecs", None)
     if codecs is None:
-        codecs = _local.codecs = (zstandard.ZstdCompressor(level=_LEVEL), zstandard.ZstdDecompressor())
+        codecs = _local.codecs = (zstandard.ZstdCompressor(level=LEVEL), zstandard.ZstdDecompressor())
     return codecs
 
 
@@ -67,6 +73,46 @@ def payload_pack_from_frame(record: dict) -> bytes:
     except TypeError:  # NonFinite, an integer beyond 64 bits or a lone surrogate
         encoded = _exact_json(document)
     return _codecs()[0].compress(encoded)
+
+
+class PackedFileInvalid(ValueError):
+    """A packed File (agent_client.record_file) the portal cannot store; the message says why."""
+
+
+def payload_from_packed_file(text: str) -> tuple[bytes, str]:
+    """The File an agent packed, checked, as it is stored (the agent's own compressed bytes), and
+    the customer's email from it. Raises PackedFileInvalid.
+
+    Checked as strictly as a File sent as JSON objects: one Zstandard frame whose declared size is
+    within a frame's limit (no decompression bomb), holding a JSON object with exactly the three
+    parts. orjson reads it fast; what orjson refuses (NaN, a lone surrogate) the standard library
+    reads, as frame_loads does. Integers beyond 64 bits read as floats here are harmless: the
+    document is only looked at, and stored as the agent wrote it."""
+    try:
+        blob = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise PackedFileInvalid("is not base64") from None
+    if blob[:4] != ZSTD_MAGIC:
+        raise PackedFileInvalid("is not a Zstandard frame")
+    try:
+        size = zstandard.frame_content_size(blob)
+        if size < 0 or size > MAX_FRAME_BYTES:
+            raise PackedFileInvalid(
+                f"must declare its size, at most {MAX_FRAME_BYTES:,} bytes (declared: {size:,})"
+            )
+        document_json = _codecs()[1].decompress(blob, max_output_size=MAX_FRAME_BYTES)
+    except zstandard.ZstdError as error:
+        raise PackedFileInvalid(f"cannot be decompressed ({error})") from None
+    try:
+        document = orjson.loads(document_json)
+    except orjson.JSONDecodeError:
+        try:
+            document = frame_loads(document_json)
+        except (ValueError, RecursionError):
+            raise PackedFileInvalid("does not hold JSON") from None
+    if not isinstance(document, dict) or document.keys() != _PART_SET:
+        raise PackedFileInvalid("must hold a JSON object with exactly input, output and response")
+    return blob, email_of(document["input"])
 
 
 def payload_pack(*, input=None, output=None, response=None) -> bytes:  # noqa: A002 - the File's own words

@@ -317,6 +317,31 @@ def test_it_requires_exactly_the_record_and_log_fields():
     )
 
 
+PACKED = {
+    **{k: v for k, v in RECORD.items() if k not in ("input", "output", "response")},
+    "file": "KLUv/QBYSQAA",
+}
+
+
+def test_it_takes_records_with_the_file_packed_or_as_json():
+    frame = parse_frame(json.dumps(_batch(records=[PACKED, RECORD])), direction=AGENT_TO_PORTAL)
+    assert [sorted(record) for record in frame.records] == [sorted(PACKED), sorted(RECORD)]
+
+
+@pytest.mark.parametrize(
+    ("record", "code", "message"),
+    [
+        ({**PACKED, "file": ""}, "invalid_field", 'field "records[0].file" must be the packed File (base64 text)'),
+        ({**PACKED, "file": {"input": 1}}, "invalid_field",
+         'field "records[0].file" must be the packed File (base64 text)'),
+        ({**PACKED, "input": {}}, "unknown_field", 'field "records[0].input" is not a field of the protocol'),
+        ({k: v for k, v in PACKED.items() if k != "tries"}, "missing_field", 'field "records[0].tries" is missing'),
+    ],
+)  # fmt: skip
+def test_a_packed_record_is_checked_as_strictly(record, code, message):
+    assert _rejection(_batch(records=[record]))[:2] == (code, f"snapshot.batch: {message}")
+
+
 def test_it_checks_nested_objects_of_other_frames():
     finished = make_frame("run.finished", **EXAMPLES[20][2])
     finished["counts"] = {"customer_update": {**COUNTS, "read": -1}}

@@ -1,6 +1,6 @@
 """`pip install ./agent_client` in a fresh virtualenv gives a working `ferry-agent` and nothing of the portal.
 
-The agent goes onto customers' Windows servers next to Sage 300: its install must stay the three
+The agent goes onto customers' Windows servers next to Sage 300: its install must stay the four
 small libraries of requirements/agent.txt. Needs PyPI (or a configured index) for those.
 """
 
@@ -53,7 +53,7 @@ def test_it_installs_the_agent_alone(tmp_path):
     )
     installed = {line.split("==")[0].lower().replace("_", "-") for line in listed.stdout.split()}
     assert "ferry-agent" in installed
-    assert {"requests", "websockets", "tomli-w"} <= installed
+    assert {"requests", "websockets", "tomli-w", "zstandard"} <= installed
     assert not installed & PORTAL_STACK, installed & PORTAL_STACK
     assert not [name for name in installed if name.startswith(("django", "rest-framework", "celery"))]
     # And it runs without them: the agent never imports Django.

@@ -4,18 +4,21 @@ channel layer (Redis when REDIS_URL is set), real database."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
+import zstandard
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from agent_client.protocol import dump_frame, make_frame
+from agent_client.record_file import file_json, file_pack
 from portal.agents.models import Agent
 from portal.agents.services import agent_delete, agent_detach, agent_revoke, agent_update_configuration
 from portal.asgi import application
@@ -484,6 +487,70 @@ async def test_a_batch_keeps_numbers_json_has_no_word_for_exactly(ready, alice):
         == "[NaN, Infinity, -Infinity, 1180591620717411303424, -36893488147419103232, 18446744073709551616]"
     )
     assert stored[1].input == snapshot_record(2)["input"]
+    await comm.disconnect()
+
+
+def packed(record: dict) -> dict:
+    """The record as agents send it: its File packed (agent_client.record_file)."""
+    parts = [json.dumps(record[part]) for part in ("input", "output", "response")]
+    rest = {k: v for k, v in record.items() if k not in ("input", "output", "response")}
+    return {**rest, "file": file_pack(file_json(*parts))}
+
+
+async def test_it_stores_packed_files_as_the_agent_packed_them(ready, alice):
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    awkward = snapshot_record(1, email="zoë@例え.jp")
+    awkward["input"]["note"] = [float("nan"), 2**70, "half a pair: \ud800"]
+    records = [packed(awkward), packed(snapshot_record(2, status="failed")), snapshot_record(3)]
+
+    reply = await ask(comm, batch_frame(run.pk, records=records, logs=[]))
+
+    assert reply["type"] == "snapshot.ack"
+    stored = await db(lambda: list(SnapshotRecord.objects.filter(run=run).order_by("id")))()
+    assert bytes(stored[0].payload) == base64.b64decode(records[0]["file"])  # the agent's bytes
+    expected = [awkward, snapshot_record(2, status="failed"), snapshot_record(3)]
+    for row, record in zip(stored, expected, strict=True):
+        assert json.dumps([row.input, row.output, row.response]) == json.dumps(
+            [record["input"], record["output"], record["response"]]
+        )
+        assert (row.email, row.status, row.destination_id) == (
+            record["input"]["email"],
+            record["status"],
+            record["destination_id"] or "",
+        )
+    await comm.disconnect()
+
+
+def _zstd(data: bytes, **options) -> str:
+    return base64.b64encode(zstandard.ZstdCompressor(**options).compress(data)).decode()
+
+
+@pytest.mark.parametrize(
+    ("file", "problem"),
+    [
+        ("not base64!", "is not base64"),
+        (base64.b64encode(b'{"input": null}').decode(), "is not a Zstandard frame"),
+        (_zstd(b'{"input":null,"output":null,"response":null}', write_content_size=False),
+         "must declare its size, at most 8,388,608 bytes (declared: -1)"),
+        (_zstd(b" " * (8 * 1024 * 1024 + 1)), "must declare its size, at most 8,388,608 bytes (declared: 8,388,609)"),
+        (_zstd(b'{"input": {"id": 1}'), "does not hold JSON"),
+        (_zstd(b'{"input": null, "output": null}'), "must hold a JSON object with exactly input, output and response"),
+        (_zstd(b"[]"), "must hold a JSON object with exactly input, output and response"),
+    ],
+)  # fmt: skip
+async def test_it_refuses_a_packed_file_it_cannot_store_and_stores_nothing(ready, alice, file, problem):
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    records = [packed(snapshot_record(1)), {**packed(snapshot_record(2)), "file": file}]
+
+    reply = await ask(comm, batch_frame(run.pk, records=records))
+
+    assert (reply["type"], reply["code"]) == ("error", "invalid_field")
+    assert reply["message"] == f'snapshot.batch: field "records[1].file" {problem}'
+    assert await db(SnapshotRecord.objects.filter(run=run).count)() == 0
+    assert await db(SnapshotBatch.objects.filter(run=run).count)() == 0
+    assert await db(RunLog.objects.filter(run=run).count)() == 0
     await comm.disconnect()
 
 
