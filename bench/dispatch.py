@@ -2,7 +2,7 @@
 
     python bench/dispatch.py [--agents 1000] [--rates 10,20,30] [--target-rate 20] [--rate-runs 600]
                              [--concurrency 1,20] [--runs 2000] [--portals 2]
-                             [--records 200000] [--batch 500] [--ingest-agents 4] [--window 8]
+                             [--records 200000] [--batch 250] [--ingest-agents 4] [--window 8]
 
 Needs PostgreSQL and Redis: DATABASE_URL names the server (the benchmark creates and drops its
 own database on it, `ferry_bench`) and REDIS_URL the channel layer; without them it uses
@@ -748,7 +748,7 @@ def main() -> None:
     )
     parser.add_argument("--portals", type=int, default=2)
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=250, help="records a frame (the agent sends up to 250)")
     parser.add_argument("--ingest-agents", type=int, default=4)
     parser.add_argument("--window", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the bench database (to look around)")

@@ -40,7 +40,9 @@ class RunOptions:
     portal_run_id: str | None = None
     local_id: str | None = None
     max_workers: int = 8
-    snapshot_batch_size: int = 100
+    # A Shopify page (250 customers) makes one snapshot.batch per node: the portal's work per
+    # frame (its run check, the batch row, the commit) is shared by as many records as a page has.
+    snapshot_batch_size: int = 250
     to_outbox: bool = False
     cancel: threading.Event = field(default_factory=threading.Event)
     on_progress: Callable[[str, dict[str, int]], None] | None = None
