@@ -194,7 +194,12 @@ class Http:
         )
         self.writer.write(head.encode() + data)
         await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
+        status_line = await self.reader.readline()
+        if not status_line:  # a keep-alive connection the server had closed: counted as a failure
+            self.writer.close()
+            self.reader = self.writer = None
+            raise ConnectionResetError("the portal closed the connection before answering")
+        status = int(status_line.split()[1])
         headers = {}
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
@@ -352,7 +357,7 @@ class Dispatch:
             )
         except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
             self.failures.append(f"POST failed: {exc!r}")
-            return True
+            return False  # the portal may have taken it: the agent is not given another run
         answered = time.perf_counter()
         self.idle[http.port].append(http)
         if status != 201:
