@@ -9,6 +9,10 @@ frame one side builds with `make_frame` is exactly what the other side accepts i
 Every frame is a JSON object `{"type", "id": <uuid4>, ...payload}`; a reply also carries
 `"re": <id of the frame it answers>`. Identifiers (agent, run, workflow ids) are strings.
 
+A snapshot record carries its File either packed, `file` (agent_client.record_file: what agents
+send), or as the three JSON values `input`, `output` and `response` (what agents sent before;
+the portal takes both, so an agent may be older than its portal, never the other way round).
+
 Validation sits on the portal's hot path (tens of thousands of snapshot records a second), so
 checks are plain `isinstance` tests and set comparisons; nothing is copied but the payload dict.
 """
