@@ -61,7 +61,8 @@ RECORD_FIELDS = frozenset(
     }
 )
 # The same record with its File packed in one field (agent_client.record_file), as agents send it.
-PACKED_RECORD_FIELDS = (RECORD_FIELDS - {"input", "output", "response"}) | {"file"}
+_FILE_PARTS = frozenset({"input", "output", "response"})
+PACKED_RECORD_FIELDS = (RECORD_FIELDS - _FILE_PARTS) | {"file"}
 LOG_FIELDS = frozenset({"ts", "level", "node_id", "message"})
 _ENVELOPE = frozenset({"type", "id", "re"})
 
@@ -234,7 +235,9 @@ def _records(value: Any, path: str) -> None:
             if not isinstance(record["file"], str) or not record["file"]:
                 raise _Invalid(f"{path}[{index}].file", "must be the packed File (base64 text)")
         elif keys != RECORD_FIELDS:
-            _exact_keys(record, PACKED_RECORD_FIELDS if "file" in keys else RECORD_FIELDS, f"{path}[{index}]")
+            # Named after the form the record is closer to; with neither, the packed one agents send.
+            packed = "file" in keys or not keys & _FILE_PARTS
+            _exact_keys(record, PACKED_RECORD_FIELDS if packed else RECORD_FIELDS, f"{path}[{index}]")
         if record["status"] not in _STATUS_SET:
             raise _Invalid(f"{path}[{index}].status", f"must be one of {', '.join(RECORD_STATUSES)}")
         if not isinstance(record["record_key"], str):

@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agent_client.protocol import MAX_FRAME_BYTES
 from portal.runs.lifecycle import TRANSITION_FIELDS, run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
 from portal.runs.payloads import (
     PackedFileInvalid,
     clean_text,
     email_of,
-    payload_from_packed_file,
+    packed_file_email,
+    packed_file_open,
     payload_pack_from_frame,
 )
 from portal.runs.plans import plan_nodes
@@ -207,12 +209,40 @@ def _node(node_id: str) -> str:
     return _text(node_id)[:64]
 
 
-def _record_row(organization_id: int, run_id, node_id: str, seq: int, record: dict, index: int) -> tuple:
-    """One record in records_copy.COLUMNS order; its File packed on the agent or sent as JSON."""
-    packed = record.get("file")
-    if packed is not None:
+def _packed_files_open(records: list[dict]) -> dict[int, tuple[bytes, int]]:
+    """The batch's packed Files by record index, opened but not yet decompressed.
+
+    Their declared sizes together may not exceed what one frame could carry as JSON: each File is
+    bounded, but a thousand small frames of zeros would otherwise make the portal decompress and
+    read gigabytes for one frame."""
+    opened, total = {}, 0
+    for index, record in enumerate(records):
+        packed = record.get("file")
+        if packed is None:
+            continue
         try:
-            payload, email = payload_from_packed_file(packed)
+            opened[index] = packed_file_open(packed)
+        except PackedFileInvalid as problem:
+            raise FrameRefused("invalid_field", f'field "records[{index}].file" {problem}') from None
+        total += opened[index][1]
+    if total > MAX_FRAME_BYTES:
+        raise FrameRefused(
+            "too_large",
+            f'field "records" holds Files of {total:,} bytes in all, more than the {MAX_FRAME_BYTES:,} '
+            "bytes a frame may carry: send fewer records a batch",
+        )
+    return opened
+
+
+def _record_row(
+    organization_id: int, run_id, node_id: str, seq: int, record: dict, index: int, packed
+) -> tuple:
+    """One record in records_copy.COLUMNS order; its File packed on the agent (`packed`: opened by
+    _packed_files_open) or sent as JSON."""
+    if packed is not None:
+        payload = packed[0]
+        try:
+            email = packed_file_email(*packed)
         except PackedFileInvalid as problem:
             raise FrameRefused("invalid_field", f'field "records[{index}].file" {problem}') from None
     else:
@@ -242,7 +272,10 @@ def snapshot_batch_ingest(
     node_id = _node(node_id)
     organization = agent.organization
     # Checked and packed before the transaction: it holds its locks for the writes alone.
-    rows = [_record_row(organization.pk, run.pk, node_id, seq, r, i) for i, r in enumerate(records)]
+    packed = _packed_files_open(records)
+    rows = [
+        _record_row(organization.pk, run.pk, node_id, seq, r, i, packed.get(i)) for i, r in enumerate(records)
+    ]
     try:
         with transaction.atomic():
             SnapshotBatch.objects.create(

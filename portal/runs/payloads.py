@@ -18,7 +18,7 @@ it reads integers beyond 64 bits as floats. So frames are read by the standard l
 refuses (a NonFinite, an integer beyond 64 bits, a lone surrogate) is encoded the exact way.
 
 Agents now send the File packed (agent_client.record_file): the same compressed document, made
-on the agent. `payload_from_packed_file` checks it and it is stored as it came, with none of the
+on the agent. `packed_file_open` and `packed_file_email` check it and it is stored as it came, with none of the
 decoding and compressing above (bench/dispatch.py measures both kinds of record).
 """
 
@@ -79,40 +79,66 @@ class PackedFileInvalid(ValueError):
     """A packed File (agent_client.record_file) the portal cannot store; the message says why."""
 
 
-def payload_from_packed_file(text: str) -> tuple[bytes, str]:
-    """The File an agent packed, checked, as it is stored (the agent's own compressed bytes), and
-    the customer's email from it. Raises PackedFileInvalid.
+# Brackets in a document below which it cannot nest deeper than the standard library reads (its
+# recursion limit, ~1,000 levels; orjson reads 1,024): payload_unpack must read what was checked.
+_SHALLOW = 500
+_UNREAD = object()
 
-    Checked as strictly as a File sent as JSON objects: one Zstandard frame whose declared size is
-    within a frame's limit (no decompression bomb), holding a JSON object with exactly the three
-    parts. orjson reads it fast; what orjson refuses (NaN, a lone surrogate) the standard library
-    reads, as frame_loads does. Integers beyond 64 bits read as floats here are harmless: the
-    document is only looked at, and stored as the agent wrote it."""
+
+def packed_file_open(text: str) -> tuple[bytes, int]:
+    """The packed File's bytes and the size it declares (cheap: nothing is decompressed yet, so a
+    batch's Files can be held against their budget first). Raises PackedFileInvalid."""
     try:
         blob = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise PackedFileInvalid("is not base64") from None
+        raise PackedFileInvalid("is not base64 (standard alphabet, padded, no line breaks)") from None
     if blob[:4] != ZSTD_MAGIC:
         raise PackedFileInvalid("is not a Zstandard frame")
     try:
         size = zstandard.frame_content_size(blob)
-        if size < 0 or size > MAX_FRAME_BYTES:
-            raise PackedFileInvalid(
-                f"must declare its size, at most {MAX_FRAME_BYTES:,} bytes (declared: {size:,})"
-            )
-        document_json = _codecs()[1].decompress(blob, max_output_size=MAX_FRAME_BYTES)
     except zstandard.ZstdError as error:
-        raise PackedFileInvalid(f"cannot be decompressed ({error})") from None
+        raise PackedFileInvalid(f"has no readable Zstandard frame header ({error})") from None
+    if size < 0:
+        raise PackedFileInvalid("does not declare its size (the Zstandard frame must carry it)")
+    if size > MAX_FRAME_BYTES:
+        raise PackedFileInvalid(f"declares {size:,} bytes, more than the {MAX_FRAME_BYTES:,} allowed")
+    return blob, size
+
+
+def packed_file_email(blob: bytes, size: int) -> str:
+    """Check an opened File as strictly as one sent as JSON objects, and return the customer's
+    email from it. Raises PackedFileInvalid.
+
+    One Zstandard frame and nothing after it, of exactly the size it declares, holding a JSON
+    object with exactly the three parts, which payload_unpack reads back. orjson reads it fast;
+    what orjson refuses (NaN, a lone surrogate) the standard library reads, as frame_loads does,
+    and so does a document with enough brackets to nest deeper than the standard library goes.
+    Integers beyond 64 bits read as floats by orjson are harmless: the document is only looked
+    at here, and stored as the agent wrote it."""
     try:
-        document = orjson.loads(document_json)
-    except orjson.JSONDecodeError:
+        document_json = _codecs()[1].decompress(blob, max_output_size=size, allow_extra_data=False)
+    except zstandard.ZstdError as error:
+        raise PackedFileInvalid(
+            f"is not one whole Zstandard frame of the size it declares, and nothing after it ({error})"
+        ) from None
+    if len(document_json) != size:
+        raise PackedFileInvalid(f"holds {len(document_json):,} bytes, not the {size:,} it declares")
+    document: Any = _UNREAD
+    if document_json.count(b"[") + document_json.count(b"{") < _SHALLOW:
+        try:
+            document = orjson.loads(document_json)
+        except orjson.JSONDecodeError:
+            pass  # the standard library decides, and says why
+    if document is _UNREAD:
         try:
             document = frame_loads(document_json)
-        except (ValueError, RecursionError):
-            raise PackedFileInvalid("does not hold JSON") from None
+        except RecursionError:
+            raise PackedFileInvalid("nests deeper than the portal can read back") from None
+        except ValueError as error:
+            raise PackedFileInvalid(f"does not hold JSON ({error})") from None
     if not isinstance(document, dict) or document.keys() != _PART_SET:
         raise PackedFileInvalid("must hold a JSON object with exactly input, output and response")
-    return blob, email_of(document["input"])
+    return email_of(document["input"])
 
 
 def payload_pack(*, input=None, output=None, response=None) -> bytes:  # noqa: A002 - the File's own words

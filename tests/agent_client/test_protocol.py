@@ -336,6 +336,8 @@ def test_it_takes_records_with_the_file_packed_or_as_json():
          'field "records[0].file" must be the packed File (base64 text)'),
         ({**PACKED, "input": {}}, "unknown_field", 'field "records[0].input" is not a field of the protocol'),
         ({k: v for k, v in PACKED.items() if k != "tries"}, "missing_field", 'field "records[0].tries" is missing'),
+        ({k: v for k, v in PACKED.items() if k != "file"}, "missing_field", 'field "records[0].file" is missing'),
+        ({k: v for k, v in RECORD.items() if k != "input"}, "missing_field", 'field "records[0].input" is missing'),
     ],
 )  # fmt: skip
 def test_a_packed_record_is_checked_as_strictly(record, code, message):

@@ -526,15 +526,33 @@ def _zstd(data: bytes, **options) -> str:
     return base64.b64encode(zstandard.ZstdCompressor(**options).compress(data)).decode()
 
 
+def _declaring(document: bytes, size: int) -> str:
+    """A frame whose header declares `size` for `document` (one byte of size: small documents)."""
+    blob = bytearray(zstandard.ZstdCompressor().compress(document))
+    assert blob[5] == len(document)  # single-segment frame, one-byte content size
+    blob[5] = size
+    return base64.b64encode(bytes(blob)).decode()
+
+
+EMPTY_FILE = b'{"input":null,"output":null,"response":null}'
+WHOLE_FRAME = "is not one whole Zstandard frame of the size it declares, and nothing after it"
+
+
 @pytest.mark.parametrize(
     ("file", "problem"),
     [
-        ("not base64!", "is not base64"),
+        ("not base64!", "is not base64 (standard alphabet, padded, no line breaks)"),
         (base64.b64encode(b'{"input": null}').decode(), "is not a Zstandard frame"),
-        (_zstd(b'{"input":null,"output":null,"response":null}', write_content_size=False),
-         "must declare its size, at most 8,388,608 bytes (declared: -1)"),
-        (_zstd(b" " * (8 * 1024 * 1024 + 1)), "must declare its size, at most 8,388,608 bytes (declared: 8,388,609)"),
-        (_zstd(b'{"input": {"id": 1}'), "does not hold JSON"),
+        (_zstd(EMPTY_FILE, write_content_size=False), "does not declare its size (the Zstandard frame must carry it)"),
+        (_zstd(b" " * (8 * 1024 * 1024 + 1)), "declares 8,388,609 bytes, more than the 8,388,608 allowed"),
+        (_declaring(EMPTY_FILE, len(EMPTY_FILE) - 3), WHOLE_FRAME),
+        (_declaring(EMPTY_FILE, len(EMPTY_FILE) + 3), WHOLE_FRAME),
+        (_zstd(EMPTY_FILE)[:-4] + base64.b64encode(b"garbage").decode(), WHOLE_FRAME),
+        (base64.b64encode(base64.b64decode(_zstd(EMPTY_FILE)) + base64.b64decode(_zstd(b"hidden"))).decode(),
+         WHOLE_FRAME),
+        (_zstd(b'{"input": {"id": 1}'), "does not hold JSON (Expecting ',' delimiter: line 1 column 20 (char 19))"),
+        (_zstd(b'{"input":' + b"[" * 1010 + b"]" * 1010 + b',"output":null,"response":null}'),
+         "nests deeper than the portal can read back"),
         (_zstd(b'{"input": null, "output": null}'), "must hold a JSON object with exactly input, output and response"),
         (_zstd(b"[]"), "must hold a JSON object with exactly input, output and response"),
     ],
@@ -547,10 +565,40 @@ async def test_it_refuses_a_packed_file_it_cannot_store_and_stores_nothing(ready
     reply = await ask(comm, batch_frame(run.pk, records=records))
 
     assert (reply["type"], reply["code"]) == ("error", "invalid_field")
-    assert reply["message"] == f'snapshot.batch: field "records[1].file" {problem}'
+    expected = f'snapshot.batch: field "records[1].file" {problem}'
+    if problem == WHOLE_FRAME:  # then libzstd's own words, in brackets
+        assert reply["message"].startswith(f"{expected} (")
+    else:
+        assert reply["message"] == expected
     assert await db(SnapshotRecord.objects.filter(run=run).count)() == 0
     assert await db(SnapshotBatch.objects.filter(run=run).count)() == 0
     assert await db(RunLog.objects.filter(run=run).count)() == 0
+    await comm.disconnect()
+
+
+async def test_it_refuses_a_batch_whose_files_together_exceed_a_frame(ready, alice):
+    """Each File is bounded, but a thousand of them, each ~1 KB packed, would unpack to gigabytes."""
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    padded = json.dumps({"input": {"note": " " * (3 * 1024 * 1024)}, "output": None, "response": None})
+    record = {**packed(snapshot_record(1)), "file": _zstd(padded.encode())}
+
+    reply = await ask(comm, batch_frame(run.pk, records=[record, record, record]))
+
+    assert (reply["type"], reply["code"]) == ("error", "too_large")
+    assert reply["message"] == (
+        f'snapshot.batch: field "records" holds Files of {3 * len(padded):,} bytes in all, more than the '
+        "8,388,608 bytes a frame may carry: send fewer records a batch"
+    )
+    assert await db(SnapshotRecord.objects.filter(run=run).count)() == 0
+    ok = await ask(comm, batch_frame(run.pk, records=[record, record]))  # two fit
+    assert ok["type"] == "snapshot.ack"
+    assert [
+        r.input["note"][:3] for r in await db(lambda: list(SnapshotRecord.objects.filter(run=run)))()
+    ] == [
+        "   ",
+        "   ",
+    ]
     await comm.disconnect()
 
 
