@@ -463,13 +463,13 @@ def snapshot_records(start: int, count: int) -> list[dict]:
 
 def packed_records(records: list[dict]) -> list[dict]:
     """The records as the agent sends them: the File packed (agent_client.record_file)."""
-    from agent_client.record_file import PARTS, file_json, file_pack
+    from agent_client.protocol import FILE_PARTS
+    from agent_client.record_file import file_json, file_pack, json_text
 
-    dumps = lambda value: json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
     return [
         {
-            **{k: v for k, v in r.items() if k not in PARTS},
-            "file": file_pack(file_json(*(dumps(r[p]) for p in PARTS))),
+            **{k: v for k, v in r.items() if k not in FILE_PARTS},
+            "file": file_pack(file_json(*(json_text(r[part]) for part in FILE_PARTS))),
         }
         for r in records
     ]

@@ -8,13 +8,13 @@ accept a resent batch exactly once.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections import defaultdict
 from typing import Any
 
-from agent_client.record_file import PARTS, file_json, file_pack
+from agent_client.protocol import FILE_PARTS
+from agent_client.record_file import file_json, file_pack, json_text
 from agent_client.runner.outcome import COUNT_NAMES, FAILED, Outcome, empty_counts
 from agent_client.state import AgentState
 
@@ -114,7 +114,7 @@ class SnapshotSink:
         logs, self._logs[node_id] = self._logs.get(node_id, []), []
         self._seq[node_id] += 1
         if self.to_outbox:
-            head = _dumps(
+            head = json_text(
                 {
                     "type": "snapshot.batch",
                     "id": str(uuid.uuid4()),
@@ -129,19 +129,6 @@ class SnapshotSink:
             self.state.outbox_put_json("snapshot.batch", frame_json, run_id=self.run_ref)
 
 
-def _dumps(value: Any) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
-    if not text.isascii():
-        try:
-            text.encode()
-        except UnicodeEncodeError:
-            # A lone surrogate ("\ud800" is valid JSON): SQLite stores UTF-8, which cannot hold
-            # it, and the commit of the whole page failed. It can only stand inside a JSON
-            # string, where backslashreplace writes it as the same escape.
-            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
-
-
 def _record_json(outcome: Outcome, inputs: dict[int, str]) -> tuple[str, str]:
     """The snapshot record as JSON for the local history, and as the portal is sent it (its File
     packed, see agent_client.record_file). The input (the whole Shopify customer, most of its
@@ -152,12 +139,12 @@ def _record_json(outcome: Outcome, inputs: dict[int, str]) -> tuple[str, str]:
     Customer Update; `inputs` lives for one page, while every outcome (and input) is alive."""
     encoded = inputs.get(id(outcome.input))
     if encoded is None:
-        encoded = inputs[id(outcome.input)] = _dumps(outcome.input)
-    output, response = _dumps(outcome.output), _dumps(outcome.response)
+        encoded = inputs[id(outcome.input)] = json_text(outcome.input)
+    output, response = json_text(outcome.output), json_text(outcome.response)
     record = outcome.snapshot_record()
-    for part in PARTS:
+    for part in FILE_PARTS:
         del record[part]
-    head = _dumps(record)[:-1]
+    head = json_text(record)[:-1]
     local = f'{head},"input":{encoded},"output":{output},"response":{response}}}'
     sent = f'{head},"file":"{file_pack(file_json(encoded, output, response))}"}}'
     return local, sent

@@ -209,44 +209,41 @@ def _node(node_id: str) -> str:
     return _text(node_id)[:64]
 
 
-def _packed_files_open(records: list[dict]) -> dict[int, tuple[bytes, int]]:
-    """The batch's packed Files by record index, opened but not yet decompressed.
+def _packed_files(records: list[dict]) -> dict[int, tuple[bytes, str]]:
+    """The batch's packed Files by record index, checked: (the bytes to store, the email).
 
-    Their declared sizes together may not exceed what one frame could carry as JSON: each File is
-    bounded, but a thousand small frames of zeros would otherwise make the portal decompress and
-    read gigabytes for one frame."""
-    opened, total = {}, 0
+    All are opened before any is decompressed: their declared sizes together may not exceed what
+    one frame could carry as JSON. Each File is bounded, but a thousand small frames of zeros
+    would otherwise make the portal decompress and read gigabytes for one frame."""
+    opened: dict[int, tuple[bytes, int]] = {}
     for index, record in enumerate(records):
-        packed = record.get("file")
-        if packed is None:
-            continue
-        try:
-            opened[index] = packed_file_open(packed)
-        except PackedFileInvalid as problem:
-            raise FrameRefused("invalid_field", f'field "records[{index}].file" {problem}') from None
-        total += opened[index][1]
+        if "file" in record:
+            opened[index] = _file_checked(index, packed_file_open, record["file"])
+    total = sum(size for _, size in opened.values())
     if total > MAX_FRAME_BYTES:
         raise FrameRefused(
             "too_large",
-            f'field "records" holds Files of {total:,} bytes in all, more than the {MAX_FRAME_BYTES:,} '
-            "bytes a frame may carry: send fewer records a batch",
+            f'field "records" holds Files of {total:,} bytes in all, more than the '
+            f"{MAX_FRAME_BYTES:,} bytes a frame may carry: send fewer records a batch",
         )
-    return opened
+    return {
+        index: (blob, _file_checked(index, packed_file_email, blob, size))
+        for index, (blob, size) in opened.items()
+    }
 
 
-def _record_row(
-    organization_id: int, run_id, node_id: str, seq: int, record: dict, index: int, packed
-) -> tuple:
-    """One record in records_copy.COLUMNS order; its File packed on the agent (`packed`: opened by
-    _packed_files_open) or sent as JSON."""
-    if packed is not None:
-        payload = packed[0]
-        try:
-            email = packed_file_email(*packed)
-        except PackedFileInvalid as problem:
-            raise FrameRefused("invalid_field", f'field "records[{index}].file" {problem}') from None
-    else:
-        payload, email = payload_pack_from_frame(record), email_of(record["input"])
+def _file_checked(index: int, check, *args):
+    """`check(*args)`, a refusal naming the record's file field."""
+    try:
+        return check(*args)
+    except PackedFileInvalid as problem:
+        raise FrameRefused("invalid_field", f'field "records[{index}].file" {problem}') from None
+
+
+def _record_row(organization_id: int, run_id, node_id: str, seq: int, record: dict, packed) -> tuple:
+    """One record in records_copy.COLUMNS order; its File packed on the agent (`packed`: checked
+    by _packed_files) or sent as JSON."""
+    payload, email = packed or (payload_pack_from_frame(record), email_of(record["input"]))
     return (
         organization_id,
         run_id,
@@ -272,9 +269,9 @@ def snapshot_batch_ingest(
     node_id = _node(node_id)
     organization = agent.organization
     # Checked and packed before the transaction: it holds its locks for the writes alone.
-    packed = _packed_files_open(records)
+    packed = _packed_files(records)
     rows = [
-        _record_row(organization.pk, run.pk, node_id, seq, r, i, packed.get(i)) for i, r in enumerate(records)
+        _record_row(organization.pk, run.pk, node_id, seq, r, packed.get(i)) for i, r in enumerate(records)
     ]
     try:
         with transaction.atomic():

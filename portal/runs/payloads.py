@@ -18,8 +18,8 @@ it reads integers beyond 64 bits as floats. So frames are read by the standard l
 refuses (a NonFinite, an integer beyond 64 bits, a lone surrogate) is encoded the exact way.
 
 Agents now send the File packed (agent_client.record_file): the same compressed document, made
-on the agent. `packed_file_open` and `packed_file_email` check it and it is stored as it came, with none of the
-decoding and compressing above (bench/dispatch.py measures both kinds of record).
+on the agent. `packed_file_open` and `packed_file_email` check it and it is stored as it came,
+with none of the decoding and compressing above (bench/dispatch.py measures both kinds).
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ from typing import Any
 import orjson
 import zstandard
 
+from agent_client.protocol import FILE_PARTS as PARTS
 from agent_client.protocol import MAX_FRAME_BYTES
-from agent_client.record_file import LEVEL, PARTS, ZSTD_MAGIC
+from agent_client.record_file import LEVEL
 
 _PART_SET = frozenset(PARTS)
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 EMPTY = {part: None for part in PARTS}
 # The compressor objects are not thread-safe, and agent frames and requests run on several threads.
 _local = threading.local()
@@ -82,7 +84,6 @@ class PackedFileInvalid(ValueError):
 # Brackets in a document below which it cannot nest deeper than the standard library reads (its
 # recursion limit, ~1,000 levels; orjson reads 1,024): payload_unpack must read what was checked.
 _SHALLOW = 500
-_UNREAD = object()
 
 
 def packed_file_open(text: str) -> tuple[bytes, int]:
@@ -109,36 +110,37 @@ def packed_file_email(blob: bytes, size: int) -> str:
     """Check an opened File as strictly as one sent as JSON objects, and return the customer's
     email from it. Raises PackedFileInvalid.
 
-    One Zstandard frame and nothing after it, of exactly the size it declares, holding a JSON
-    object with exactly the three parts, which payload_unpack reads back. orjson reads it fast;
-    what orjson refuses (NaN, a lone surrogate) the standard library reads, as frame_loads does,
-    and so does a document with enough brackets to nest deeper than the standard library goes.
-    Integers beyond 64 bits read as floats by orjson are harmless: the document is only looked
-    at here, and stored as the agent wrote it."""
+    One Zstandard frame and nothing after it, of exactly the size it declares (libzstd checks
+    the size against the frame's content), holding a JSON object with exactly the three parts."""
     try:
         document_json = _codecs()[1].decompress(blob, max_output_size=size, allow_extra_data=False)
     except zstandard.ZstdError as error:
         raise PackedFileInvalid(
             f"is not one whole Zstandard frame of the size it declares, and nothing after it ({error})"
         ) from None
-    if len(document_json) != size:
-        raise PackedFileInvalid(f"holds {len(document_json):,} bytes, not the {size:,} it declares")
-    document: Any = _UNREAD
-    if document_json.count(b"[") + document_json.count(b"{") < _SHALLOW:
-        try:
-            document = orjson.loads(document_json)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides, and says why
-    if document is _UNREAD:
-        try:
-            document = frame_loads(document_json)
-        except RecursionError:
-            raise PackedFileInvalid("nests deeper than the portal can read back") from None
-        except ValueError as error:
-            raise PackedFileInvalid(f"does not hold JSON ({error})") from None
+    document = _document(document_json)
     if not isinstance(document, dict) or document.keys() != _PART_SET:
         raise PackedFileInvalid("must hold a JSON object with exactly input, output and response")
     return email_of(document["input"])
+
+
+def _document(document_json: bytes) -> Any:
+    """The File read for checking, by what payload_unpack will read back. orjson reads it fast;
+    what orjson refuses (NaN, a lone surrogate) the standard library reads, as frame_loads does,
+    and so does a document with enough brackets to nest deeper than the standard library goes.
+    Integers beyond 64 bits read as floats by orjson are harmless: the document is only looked
+    at here, and stored as the agent wrote it."""
+    if document_json.count(b"[") + document_json.count(b"{") < _SHALLOW:
+        try:
+            return orjson.loads(document_json)
+        except orjson.JSONDecodeError:
+            pass  # the standard library decides, and says why
+    try:
+        return frame_loads(document_json)
+    except RecursionError:
+        raise PackedFileInvalid("nests deeper than the portal can read back") from None
+    except ValueError as error:
+        raise PackedFileInvalid(f"does not hold JSON ({error})") from None
 
 
 def payload_pack(*, input=None, output=None, response=None) -> bytes:  # noqa: A002 - the File's own words
