@@ -62,6 +62,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agent_client.runner.outcome import empty_counts  # noqa: E402
 from tests.helpers import (  # noqa: E402
     free_port,
     postgres_database_create,
@@ -282,11 +283,13 @@ class FakeAgent:
                 if self.waiter is not None and not self.waiter.done():
                     self.waiter.set_result((frame["run_id"], sent))
                 # Finish it at once: a workflow runs once at a time, so an unfinished run would hold
-                # the next run of this agent's workflow `queued` (not sent).
+                # the next run of this agent's workflow `queued` (not sent). With the counts a real
+                # agent reports for a run that found nothing new: its node, all zeros.
                 now = datetime.now(UTC).isoformat()
                 finished = {
                     "type": "run.finished", "id": str(uuid.uuid4()), "run_id": frame["run_id"],
-                    "status": "succeeded", "counts": {}, "cursor_before": None, "cursor_after": None,
+                    "status": "succeeded", "counts": {"customer_add": empty_counts()},
+                    "cursor_before": None, "cursor_after": None,
                     "started_at": now, "finished_at": now, "error": None,
                 }  # fmt: skip
                 await self.ws.send(json.dumps(finished))

@@ -9,6 +9,7 @@ from agent_client.protocol import Frame, error_frame, make_frame
 from portal.agents import frames as out
 from portal.agents.models import Agent
 from portal.agents.services import agent_seen
+from portal.rows import row_or_none
 from portal.runs import ingest
 from portal.runs.queue import runs_pending_for_agent
 
@@ -28,10 +29,12 @@ def _hello(agent: Agent, frame: Frame) -> list[dict]:
     return [out.welcome_frame(agent, frame, runs_pending_for_agent(agent, running))]
 
 
-def _heartbeat(agent: Agent, frame: Frame) -> list[dict]:
-    agent_seen(
-        agent_pk=agent.pk, cpu_percent=frame.cpu_percent, rss_mb=frame.rss_mb, outbox_depth=frame.outbox_depth
-    )
+def _heartbeat(agent_pk: int, frame: Frame) -> list[dict]:
+    # Called with the agent's key alone (frame_handle): the one UPDATE also tells whether it exists.
+    if not agent_seen(
+        agent_pk=agent_pk, cpu_percent=frame.cpu_percent, rss_mb=frame.rss_mb, outbox_depth=frame.outbox_depth
+    ):
+        return [_unknown_agent(frame)]
     return [make_frame("heartbeat.ack", re=frame.id)]
 
 
@@ -103,7 +106,6 @@ def _error(agent: Agent, frame: Frame) -> list[dict]:
 
 HANDLERS: dict[str, Handler] = {
     "hello": _hello,
-    "heartbeat": _heartbeat,
     "config.get": _config_get,
     "lookups.get": _lookups_get,
     "run.accepted": _run_accepted,
@@ -116,12 +118,20 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def _unknown_agent(frame: Frame) -> dict:
+    return error_frame("unknown_agent", "this agent was deleted in the portal", re=frame.id)
+
+
 def frame_handle(agent_pk: int, frame: Frame) -> list[dict]:
     """Apply one validated frame for this agent; refusals become error frames (nothing changed)."""
+    if frame.type == "heartbeat":
+        # Every agent sends one every 20 s: with 1,000 agents, half of all frames. Reading the
+        # agent's row first doubled their cost, and they need only its key.
+        return _heartbeat(agent_pk, frame)
     # The agent was authenticated by its token; reload it so detach/delete take effect at once.
-    agent = Agent.objects.select_related("organization").filter(pk=agent_pk).first()
+    agent = row_or_none(Agent.objects.select_related("organization").filter(pk=agent_pk))
     if agent is None:
-        return [error_frame("unknown_agent", "this agent was deleted in the portal", re=frame.id)]
+        return [_unknown_agent(frame)]
     try:
         return HANDLERS[frame.type](agent, frame)
     except ingest.FrameRefused as refused:

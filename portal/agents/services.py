@@ -193,8 +193,9 @@ def agent_update_configuration(*, agent: Agent, actor) -> int:
     return len(frames)
 
 
-def agent_seen(*, agent_pk: int, **fields) -> None:
-    Agent.objects.filter(pk=agent_pk).update(last_seen_at=timezone.now(), online=True, **fields)
+def agent_seen(*, agent_pk: int, **fields) -> bool:
+    """Note that the agent was heard from now; False when there is no such agent (deleted)."""
+    return bool(Agent.objects.filter(pk=agent_pk).update(last_seen_at=timezone.now(), online=True, **fields))
 
 
 def agent_went_offline(*, agent_pk: int, channel_name: str) -> None:

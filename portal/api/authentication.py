@@ -4,6 +4,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from portal.rows import row_or_none
 from portal.tenants.models import PersonalApiToken
 from portal.tokens import token_hash
 
@@ -16,10 +17,10 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme != self.keyword or not raw.startswith("ferry_pat_"):
             return None  # not ours: session auth (or another scheme) may still apply
-        token = (
-            PersonalApiToken.objects.select_related("user")
-            .filter(token_hash=token_hash(raw.strip()), revoked_at=None)
-            .first()
+        token = row_or_none(
+            PersonalApiToken.objects.select_related("user").filter(
+                token_hash=token_hash(raw.strip()), revoked_at=None
+            )
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("This API token is unknown or revoked: create a new one.")

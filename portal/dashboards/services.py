@@ -17,6 +17,7 @@ from portal.dashboards.models import (
 )
 from portal.dashboards.patterns import message_pattern, pattern_hash
 from portal.realtime import ui_event_on_commit
+from portal.rows import row_or_none
 from portal.runs.models import FINAL_STATUSES, Run, RunStatus, SnapshotBatch, SnapshotRecord
 from portal.tenants.services import audit_record
 
@@ -80,10 +81,10 @@ def stats_run_record(*, run_id) -> bool:
     """Count the run as it is now in the dashboards' aggregates; True when anything changed."""
     with transaction.atomic():
         # Locking the run serialises two recounts of the same run (a lost one and its late report).
-        run = Run.objects.select_for_update().filter(pk=run_id).first()
+        run = row_or_none(Run.objects.select_for_update().filter(pk=run_id))
         if run is None:
             return False
-        old = RunStats.objects.filter(run=run).first()
+        old = row_or_none(RunStats.objects.filter(run=run))
         counts = run_contribution(run)
         if old is not None and _unchanged(old, run, counts):
             return False

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.base import OrganizationGenericViewSet
+from portal.rows import row_or_none
 from portal.runs import services
 from portal.runs.models import Run, RunLog, SnapshotRecord
 from portal.tenants.roles import Permission
@@ -137,10 +138,8 @@ class RunViewSet(
     def create(self, request, *args, **kwargs):
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        workflow = (
-            Workflow.objects.for_organization(self.organization)
-            .filter(pk=body.validated_data["workflow"])
-            .first()
+        workflow = row_or_none(
+            Workflow.objects.for_organization(self.organization).filter(pk=body.validated_data["workflow"])
         )
         if workflow is None:
             return Response({"detail": "workflow: no such workflow in this organization."}, status=400)

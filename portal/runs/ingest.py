@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agent_client.protocol import MAX_FRAME_BYTES
+from portal.rows import row_or_none
 from portal.runs.lifecycle import TRANSITION_FIELDS, run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunLog, RunStatus, SnapshotBatch, Trigger
 from portal.runs.payloads import (
@@ -43,7 +44,7 @@ def _run_of_agent(agent, run_id: str, *, lock: bool = False) -> Run:
         queryset = queryset.select_for_update()
     # Not a UUID: Django would raise ValidationError (not ValueError) and drop the socket.
     pk = _uuid(run_id)
-    run = queryset.filter(pk=pk).first() if pk is not None else None
+    run = row_or_none(queryset.filter(pk=pk)) if pk is not None else None
     if run is None:
         raise FrameRefused("unknown_run", f"run {run_id} is not a run of this agent")
     return run

@@ -10,9 +10,16 @@ from django.utils import timezone
 
 from portal.agents.services import agent_push_on_commit
 from portal.realtime import ui_event_on_commit
+from portal.rows import row_or_none
 from portal.runs.lifecycle import run_transition
 from portal.runs.models import FINAL_STATUSES, Run, RunStatus, SnapshotRecord, Trigger
-from portal.runs.queue import run_blocker, run_dispatch_on_commit, run_waits_behind, runs_queue_sweep
+from portal.runs.queue import (
+    run_blocker,
+    run_dispatch_next_after_commit,
+    run_dispatch_on_commit,
+    run_waits_behind,
+    runs_queue_sweep,
+)
 from portal.tenants.services import audit_record
 from portal.workflows.models import VersionState, Workflow
 
@@ -81,10 +88,10 @@ def run_request(
         .get(pk=workflow.pk)
     )
     # Not the plan document itself: the run names its version and hash, the agent holds the plan.
-    version = (
-        workflow.versions.only("id", "number", "plan_hash", "workflow_id")
-        .filter(state=VersionState.PUBLISHED)
-        .first()
+    version = row_or_none(  # one published version per workflow (a constraint)
+        workflow.versions.only("id", "number", "plan_hash", "workflow_id").filter(
+            state=VersionState.PUBLISHED
+        )
     )
     blocker = run_blocker(workflow, published=version is not None)
     if blocker is not None:
@@ -110,7 +117,9 @@ def run_request(
         target=run,
         data={"workflow": workflow.name, "trigger": trigger},
     )
-    if not run_waits_behind(run):  # read under the workflow's lock: two requests cannot both go
+    if run_waits_behind(run):  # read under the workflow's lock: two requests cannot both go
+        run_dispatch_next_after_commit(run)
+    else:
         run_dispatch_on_commit(run)
     run_changed_on_commit(run)
     return run
@@ -119,7 +128,7 @@ def run_request(
 @transaction.atomic
 def run_mark_dispatched(*, run_id: str) -> None:
     """Called by the socket that forwarded run.start (a queued run becomes dispatched)."""
-    run = Run.objects.select_for_update().filter(pk=run_id).first()
+    run = row_or_none(Run.objects.select_for_update().filter(pk=run_id))
     if run is not None and run.status == RunStatus.QUEUED:
         run_transition(run, RunStatus.DISPATCHED)
         run_changed_on_commit(run)

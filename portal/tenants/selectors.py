@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from portal.rows import row_or_none
 from portal.tenants.models import AuditEvent, Invitation, Membership, Organization, PersonalApiToken
 
 
@@ -16,8 +17,8 @@ def membership_for(*, user, slug: str) -> Membership:
     """
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.select_related("organization").filter(user=user, organization__slug=slug).first()
+    membership = row_or_none(
+        Membership.objects.select_related("organization").filter(user=user, organization__slug=slug)
     )
     if membership is None:
         raise Http404

@@ -299,6 +299,29 @@ async def test_it_acks_heartbeats_and_stores_the_agents_presence(ready):
     await comm.disconnect()
 
 
+async def test_it_tells_an_agent_deleted_under_its_socket_that_it_is_unknown(ready):
+    # The socket's close (pushed on delete) can be lost with the channel layer: frames still get
+    # an answer, heartbeats included, and change nothing.
+    comm, _ = await connected(ready.token)
+    await db(Agent.objects.filter(pk=ready.agent.pk).delete)()
+    heartbeat = make_frame("heartbeat", running=[], cpu_percent=1.0, rss_mb=50.0, outbox_depth=0)
+    config = make_frame("config.get")
+
+    replies = [await ask(comm, heartbeat), await ask(comm, config)]
+
+    assert [strip_ids(reply) for reply in replies] == [
+        {
+            "type": "error",
+            "code": "unknown_agent",
+            "message": "this agent was deleted in the portal",
+            "re": frame["id"],
+        }
+        for frame in (heartbeat, config)
+    ]
+    assert not await db(Agent.objects.filter(pk=ready.agent.pk).exists)()
+    await comm.disconnect()
+
+
 async def test_it_sends_the_published_plans_on_config_get(ready):
     comm, _ = await connected(ready.token)
     frame = make_frame("config.get")

@@ -154,6 +154,25 @@ def test_it_queues_a_run_behind_the_workflows_run_under_way_and_sends_it_when_th
     assert run_starts == [waiting[0], waiting[1]]
 
 
+def test_a_run_queued_as_the_one_ahead_ends_is_sent_once_its_request_commits(
+    ready, alice, run_starts, django_capture_on_commit_callbacks
+):
+    # The end of a run looks for queued runs without the workflow's lock, so it does not see a run
+    # whose request has not committed yet: that request looks again once committed.
+    ahead = make_run(ready, status="running")
+    with django_capture_on_commit_callbacks(execute=False) as on_commit:
+        waiting = run_request(workflow=ready.workflow, actor=alice)  # read `ahead` as under way
+    for callback in on_commit:
+        callback()
+    assert run_starts == []  # `ahead` is still running: the run waits
+
+    Run.objects.filter(pk=ahead.pk).update(status="succeeded")  # it ended before the request committed
+    for callback in on_commit:
+        callback()
+
+    assert run_starts == [str(waiting.pk)]
+
+
 def test_it_sends_the_next_run_when_the_one_ahead_is_lost(
     ready, alice, run_starts, django_capture_on_commit_callbacks
 ):
