@@ -2,13 +2,16 @@
 
 The agent refuses a second run of a workflow it is running, and the user asked for a run, not a
 failure: the portal holds the next one back and sends it when the one ahead ends
-(`run_dispatch_next`, on `run_completed`). The watchdog sweeps up queues a lost message left
-behind (`runs_queue_sweep`), and `welcome` re-sends only what may go (`runs_pending_for_agent`).
+(`run_dispatch_next_if_queued`, on `run_completed`; a request whose run queued as the one ahead
+ended looks again itself, `run_dispatch_next_after_commit`). The watchdog sweeps up queues a lost
+message left behind (`runs_queue_sweep`), and `welcome` re-sends only what may go
+(`runs_pending_for_agent`).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.db import transaction
@@ -62,9 +65,10 @@ def run_dispatch_on_commit(run: Run) -> None:
 
 
 @transaction.atomic
-def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
+def run_dispatch_next(*, organization_id: int, workflow_id: int, only: uuid.UUID | None = None) -> Run | None:
     """Send the oldest queued run of the workflow once none of its runs is dispatched or running.
 
+    `only`: a run's id; nothing is sent unless that run is the one next.
     The workflow is checked again first: one switched off, unpublished or left without an agent
     while runs waited fails them with the reason; one moved to another agent sends them there.
     Sending a run.start twice is harmless: the agent answers a run it knows with run.accepted.
@@ -81,6 +85,8 @@ def run_dispatch_next(*, organization_id: int, workflow_id: int) -> Run | None:
     # "is one busy?" and "which queued run is next?".
     under_way = list(runs.filter(status__in=UNDER_WAY).order_by("created_at").values_list("pk", "status"))
     if not under_way or any(status in BUSY for _, status in under_way):
+        return None
+    if only is not None and under_way[0][0] != only:
         return None
     # Locked and read again: a cancel (which does not take the workflow's lock) may have ended it.
     run = (
@@ -128,16 +134,18 @@ def run_dispatch_next_if_queued(*, organization_id: int, workflow_id: int) -> Ru
 
 
 def run_dispatch_next_after_commit(run: Run) -> None:
-    """For a run that waits behind another: once committed, send it if that one ended meanwhile.
+    """For a run that waits behind another: once committed, send it if it is now the one next.
 
     Its request read the run ahead as under way, and that run's end may have looked for queued
-    runs before this one was committed (`run_dispatch_next_if_queued` takes no lock).
+    runs before this one was committed (`run_dispatch_next_if_queued` takes no lock). Only this
+    run: an older queued run is sent by what ends the run ahead of it (or by the sweep, which keeps
+    the minute a busy agent is given).
     """
-    organization_id, workflow_id = run.organization_id, run.workflow_id
+    organization_id, workflow_id, run_id = run.organization_id, run.workflow_id, run.pk
 
     def look_again() -> None:
         try:
-            run_dispatch_next(organization_id=organization_id, workflow_id=workflow_id)
+            run_dispatch_next(organization_id=organization_id, workflow_id=workflow_id, only=run_id)
         except Exception:  # the run is committed: the request succeeded; the sweep sends it later
             logger.exception("runs: sending queued run %s (organization %s) failed", run.pk, organization_id)
 

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.agents.models import Agent
@@ -16,7 +18,7 @@ from portal.agents.services import agent_detach
 from portal.runs import ingest
 from portal.runs.lifecycle import ALLOWED, IllegalTransition, run_transition
 from portal.runs.models import Run, RunLog, SnapshotRecord
-from portal.runs.queue import runs_pending_for_agent
+from portal.runs.queue import run_dispatch_next_if_queued, runs_pending_for_agent
 from portal.runs.services import run_request, runs_watchdog
 from portal.tenants.services import api_token_create
 from portal.workflows.design import workflow_update
@@ -162,15 +164,39 @@ def test_a_run_queued_as_the_one_ahead_ends_is_sent_once_its_request_commits(
     ahead = make_run(ready, status="running")
     with django_capture_on_commit_callbacks(execute=False) as on_commit:
         waiting = run_request(workflow=ready.workflow, actor=alice)  # read `ahead` as under way
-    for callback in on_commit:
-        callback()
-    assert run_starts == []  # `ahead` is still running: the run waits
 
-    Run.objects.filter(pk=ahead.pk).update(status="succeeded")  # it ended before the request committed
+    Run.objects.filter(pk=ahead.pk).update(status="succeeded")  # it ended; the request then commits
     for callback in on_commit:
         callback()
 
     assert run_starts == [str(waiting.pk)]
+
+
+def test_a_request_queued_behind_a_run_still_running_or_not_yet_marked_sent_sends_nothing(
+    ready, alice, run_starts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = run_request(workflow=ready.workflow, actor=alice)  # sent; `queued` until its socket says so
+    with django_capture_on_commit_callbacks(execute=True):
+        run_request(workflow=ready.workflow, actor=alice)  # waits behind the first
+    assert run_starts == [str(first.pk)]  # the first is not sent again
+
+    Run.objects.filter(pk=first.pk).update(status="running")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_request(workflow=ready.workflow, actor=alice)
+    assert run_starts == [str(first.pk)]
+
+
+def test_the_end_of_a_run_with_nothing_queued_behind_it_takes_no_lock(ready):
+    ended = make_run(ready, status="succeeded")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            run_dispatch_next_if_queued(organization_id=ended.organization_id, workflow_id=ended.workflow_id)
+            is None
+        )
+
+    assert len(queries) == 1 and "FOR UPDATE" not in queries[0]["sql"]
 
 
 def test_it_sends_the_next_run_when_the_one_ahead_is_lost(
