@@ -16,6 +16,7 @@ from django.utils import timezone
 from portal.agents.models import Agent
 from portal.agents.services import agent_detach
 from portal.runs import ingest
+from portal.runs.api import RunSerializer, run_representation
 from portal.runs.lifecycle import ALLOWED, IllegalTransition, run_transition
 from portal.runs.models import Run, RunLog, SnapshotRecord
 from portal.runs.queue import run_dispatch_next_if_queued, runs_pending_for_agent
@@ -125,6 +126,19 @@ def test_it_runs_a_workflow_for_an_operator(api_as, operator, ready, pushed_to_a
         "type": "run.start", "run_id": str(run.pk), "workflow_id": str(ready.workflow.public_id), "version": 1,
         "plan_hash": ready.version.plan_hash, "trigger": "manual", "options": {},
     }  # fmt: skip
+
+
+def test_run_answers_share_one_serializers_fields_and_say_what_it_says(ready):
+    # portal.runs.api.run_representation builds RunSerializer's fields once for every answer.
+    first = make_run(ready, status="succeeded", counts={"customer_add": {"read": 2}}, records_read=2)
+    second = make_run(ready, status="queued", reprocess_of=first, record_ids=["7000000001"], error="busy")
+
+    answers = [run_representation(run) for run in (first, second, first)]
+
+    assert answers == [dict(RunSerializer(run).data) for run in (first, second, first)]
+    assert (answers[1]["reprocess_of"], answers[1]["record_ids"], answers[0]["records_read"]) == (
+        first.pk, ["7000000001"], 2,
+    )  # fmt: skip
 
 
 @pytest.fixture
