@@ -63,8 +63,8 @@ RECORD_FIELDS = frozenset(
 # A record's File, in the order it is shown; or packed in one field (agent_client.record_file),
 # as agents send it.
 FILE_PARTS = ("input", "output", "response")
-_FILE_PART_SET = frozenset(FILE_PARTS)
-PACKED_RECORD_FIELDS = (RECORD_FIELDS - _FILE_PART_SET) | {"file"}
+FILE_PART_SET = frozenset(FILE_PARTS)
+PACKED_RECORD_FIELDS = (RECORD_FIELDS - FILE_PART_SET) | {"file"}
 LOG_FIELDS = frozenset({"ts", "level", "node_id", "message"})
 _ENVELOPE = frozenset({"type", "id", "re"})
 
@@ -238,7 +238,7 @@ def _records(value: Any, path: str) -> None:
                 raise _Invalid(f"{path}[{index}].file", "must be the packed File (base64 text)")
         elif keys != RECORD_FIELDS:
             # Named after the form the record is closer to; with neither, the packed one agents send.
-            packed = "file" in keys or not keys & _FILE_PART_SET
+            packed = "file" in keys or not keys & FILE_PART_SET
             _exact_keys(record, PACKED_RECORD_FIELDS if packed else RECORD_FIELDS, f"{path}[{index}]")
         if record["status"] not in _STATUS_SET:
             raise _Invalid(f"{path}[{index}].status", f"must be one of {', '.join(RECORD_STATUSES)}")

@@ -34,11 +34,10 @@ from typing import Any
 import orjson
 import zstandard
 
+from agent_client.protocol import FILE_PART_SET, MAX_FRAME_BYTES
 from agent_client.protocol import FILE_PARTS as PARTS
-from agent_client.protocol import MAX_FRAME_BYTES
 from agent_client.record_file import LEVEL
 
-_PART_SET = frozenset(PARTS)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 EMPTY = {part: None for part in PARTS}
 # The compressor objects are not thread-safe, and agent frames and requests run on several threads.
@@ -119,7 +118,7 @@ def packed_file_email(blob: bytes, size: int) -> str:
             f"is not one whole Zstandard frame of the size it declares, and nothing after it ({error})"
         ) from None
     document = _document(document_json)
-    if not isinstance(document, dict) or document.keys() != _PART_SET:
+    if not isinstance(document, dict) or document.keys() != FILE_PART_SET:
         raise PackedFileInvalid("must hold a JSON object with exactly input, output and response")
     return email_of(document["input"])
 

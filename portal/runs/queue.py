@@ -147,7 +147,7 @@ def run_dispatch_next_after_commit(run: Run) -> None:
         try:
             run_dispatch_next(organization_id=organization_id, workflow_id=workflow_id, only=run_id)
         except Exception:  # the run is committed: the request succeeded; the sweep sends it later
-            logger.exception("runs: sending queued run %s (organization %s) failed", run.pk, organization_id)
+            logger.exception("runs: sending queued run %s (organization %s) failed", run_id, organization_id)
 
     transaction.on_commit(look_again)
 
