@@ -37,7 +37,6 @@ if not FERRY_ENCRYPTION_KEYS and not DEBUG:
     )
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -120,7 +120,7 @@ def _with_connection_hygiene(func, *args, **kwargs):
 def _give_back_when_idle(executor: ThreadPoolExecutor, free: asyncio.Queue, loop) -> None:
     """Return the thread to the pool once it has finished what it runs.
 
-    A request cancelled by the server (a client gone for longer than daphne waits) ends here while
+    A request cancelled by the server (one still running when the server's shutdown grace ends) ends here while
     its view may still be running in the thread: handing that thread to the next request would make
     it wait behind the old view. A no-op queued behind the view marks the moment it is free."""
 

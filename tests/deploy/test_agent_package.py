@@ -20,7 +20,7 @@ PORTAL_STACK = {
     "channels-redis",
     "celery",
     "djangorestframework",
-    "daphne",
+    "uvicorn",
     "psycopg2-binary",
 }
 

@@ -50,7 +50,7 @@ def test_it_runs_the_production_topology():
     dockerfile = (DEPLOY / "Dockerfile.portal").read_text()
     assert 'CMD ["python", "-m", "portal.serve", "--host", "0.0.0.0", "--port", "8000"]' in dockerfile
     for portal in ("portal1", "portal2"):
-        assert "command" not in services[portal]  # the image's CMD: portal.serve, never bare daphne
+        assert "command" not in services[portal]  # the image's CMD: portal.serve, never bare uvicorn
         assert services[portal]["healthcheck"]["test"][:3] == ["CMD", "python", "deploy/healthcheck.py"]
         assert services[portal]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]

@@ -92,7 +92,7 @@ def test_a_thread_still_running_a_cancelled_request_is_not_handed_to_the_next():
     async def main():
         slow = asyncio.ensure_future(pooled({"type": "http", "slow": True}, None, None))
         await asyncio.sleep(0.1)
-        slow.cancel()  # what daphne does with an app past its close timeout
+        slow.cancel()  # what the server does with an app past its shutdown grace
         await asyncio.gather(slow, return_exceptions=True)
         # Both run on the free thread, one after the other; neither waits behind the old view.
         quick = [pooled({"type": "http", "slow": False}, None, None) for _ in range(2)]
