@@ -31,8 +31,17 @@ def _example() -> dict[str, str]:
 
 
 def test_it_explains_every_setting_the_portal_reads():
-    names = _read_names(ROOT / "portal" / "settings.py", ROOT / "portal" / "env.py", ROOT / "portal" / "serve.py")
-    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DB_CONN_MAX_AGE", "LOG_LEVEL", "FORWARDED_ALLOW_IPS"} <= names
+    names = _read_names(
+        ROOT / "portal" / "settings.py", ROOT / "portal" / "env.py", ROOT / "portal" / "serve.py"
+    )
+    assert {
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DB_CONN_MAX_AGE",
+        "LOG_LEVEL",
+        "FORWARDED_ALLOW_IPS",
+    } <= names
     lines = EXAMPLE.read_text().splitlines()
     for name in sorted(names):
         at = [i for i, line in enumerate(lines) if re.match(rf"^(# )?{name}=", line)]
