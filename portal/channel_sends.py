@@ -47,13 +47,23 @@ class _SendLoop:
 _SEND_LOOP = _SendLoop()
 
 
+def layer_keeps_loop_connections() -> bool:
+    """Whether sends may go through `send_loop()`: not with the in-memory layer (module docstring)."""
+    return not isinstance(get_channel_layer(), InMemoryChannelLayer)
+
+
+def send_loop() -> asyncio.AbstractEventLoop:
+    """The loop of the sends' own daemon thread (for a layer that keeps connections per loop)."""
+    return _SEND_LOOP.loop()
+
+
 def group_send_sync(group: str, message: dict) -> None:
     """`group_send` from synchronous code; returns once the layer has taken the message."""
     layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
+    if not layer_keeps_loop_connections():
         async_to_sync(layer.group_send)(group, message)
         return
-    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _SEND_LOOP.loop())
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), send_loop())
     try:
         future.result(timeout=SEND_TIMEOUT_S)
     except TimeoutError:

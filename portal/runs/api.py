@@ -9,7 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.base import OrganizationGenericViewSet
-from portal.rows import row_or_none
 from portal.runs import services
 from portal.runs.models import Run, RunLog, SnapshotRecord
 from portal.tenants.roles import Permission
@@ -156,14 +155,15 @@ class RunViewSet(
     def create(self, request, *args, **kwargs):
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        workflow = row_or_none(
-            Workflow.objects.for_organization(self.organization).filter(pk=body.validated_data["workflow"])
-        )
-        if workflow is None:
+        try:
+            run = services.run_request_by_id(
+                organization=self.organization,
+                workflow_id=body.validated_data["workflow"],
+                actor=request.user,
+                trigger="api" if request.auth else "manual",
+            )
+        except Workflow.DoesNotExist:
             return Response({"detail": "workflow: no such workflow in this organization."}, status=400)
-        run = services.run_request(
-            workflow=workflow, actor=request.user, trigger="api" if request.auth else "manual"
-        )
         return Response(run_representation(run), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: RunSerializer})

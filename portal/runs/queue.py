@@ -47,6 +47,11 @@ def run_blocker(workflow: Workflow, *, published: bool | None = None) -> str | N
     return None
 
 
+def workflow_under_way(workflow_id: int) -> bool:
+    """Is a run of the workflow queued, dispatched or running? (Its own partial index answers.)"""
+    return Run.objects.filter(workflow_id=workflow_id, status__in=UNDER_WAY).exists()
+
+
 def run_waits_behind(run: Run) -> bool:
     """Is an earlier run of the same workflow still under way (so this one is held back)?"""
     return (

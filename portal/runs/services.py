@@ -19,6 +19,7 @@ from portal.runs.queue import (
     run_dispatch_on_commit,
     run_waits_behind,
     runs_queue_sweep,
+    workflow_under_way,
 )
 from portal.tenants.services import audit_record
 from portal.workflows.models import VersionState, Workflow
@@ -81,9 +82,13 @@ def run_request(
 
     When another run of the workflow is under way the new one stays queued and is sent when that
     one ends (see portal.runs.queue).
+
+    `workflow` is read again under its lock, within its organization: Workflow.DoesNotExist when
+    the organization has no such workflow (see run_request_by_id).
     """
     workflow = (
-        Workflow.objects.select_for_update(of=("self",))
+        Workflow.objects.for_organization(workflow.organization_id)
+        .select_for_update(of=("self",))
         .select_related("agent", "organization")
         .get(pk=workflow.pk)
     )
@@ -97,6 +102,7 @@ def run_request(
     if blocker is not None:
         raise ValidationError(blocker)
     agent = workflow.agent
+    waits = workflow_under_way(workflow.pk)  # read under the workflow's lock: two requests cannot both go
     run = Run.objects.create(
         organization=workflow.organization,
         workflow=workflow,
@@ -117,12 +123,20 @@ def run_request(
         target=run,
         data={"workflow": workflow.name, "trigger": trigger},
     )
-    if run_waits_behind(run):  # read under the workflow's lock: two requests cannot both go
+    if waits:
         run_dispatch_next_after_commit(run)
     else:
         run_dispatch_on_commit(run)
     run_changed_on_commit(run)
     return run
+
+
+def run_request_by_id(*, organization, workflow_id: int, actor, trigger: str) -> Run:
+    """`run_request` for the organization's workflow with this id, read once (under its lock);
+    Workflow.DoesNotExist when the organization has none."""
+    return run_request(
+        workflow=Workflow(pk=workflow_id, organization=organization), actor=actor, trigger=trigger
+    )
 
 
 @transaction.atomic

@@ -35,5 +35,8 @@ class UiConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def ui_event(self, message):
-        await self.send_json({"kind": message["kind"], "data": message["data"]})
+    async def ui_events(self, message):
+        # One message from a portal process holds its events of the last moments, in order
+        # (portal.realtime); the browser gets them one by one, as it always did.
+        for event in message["events"]:
+            await self.send_json(event)
