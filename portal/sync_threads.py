@@ -68,12 +68,20 @@ class ThreadPool:
         return self._free
 
     @contextlib.asynccontextmanager
-    async def thread(self):
+    async def thread(self, *, idle_when_done: bool = False):
+        """A thread for the block. `idle_when_done`: the block only awaits calls on it, so when it
+        ends without an error they have returned and the thread goes straight back. (An HTTP
+        application may end while its cancelled view still runs there: see _give_back_when_idle.)"""
         free = self._pool()
         executor = await free.get()
         try:
             yield executor
-        finally:
+        except BaseException:
+            _give_back_when_idle(executor, free, asyncio.get_running_loop())
+            raise
+        if idle_when_done:
+            free.put_nowait(executor)
+        else:
             _give_back_when_idle(executor, free, asyncio.get_running_loop())
 
 
@@ -99,7 +107,7 @@ FRAME_THREADS = ThreadPool(pool_size("PORTAL_FRAME_THREADS", DEFAULT_FRAME_THREA
 
 async def database_sync_in_pool(func, *args, pool: ThreadPool = FRAME_THREADS, **kwargs):
     """`database_sync_to_async(func)(*args, **kwargs)` on a thread lent by `pool`."""
-    async with pool.thread() as executor:
+    async with pool.thread(idle_when_done=True) as executor:
         return await sync_to_async(_with_connection_hygiene, thread_sensitive=False, executor=executor)(
             func, *args, **kwargs
         )
@@ -120,9 +128,10 @@ def _with_connection_hygiene(func, *args, **kwargs):
 def _give_back_when_idle(executor: ThreadPoolExecutor, free: asyncio.Queue, loop) -> None:
     """Return the thread to the pool once it has finished what it runs.
 
-    A request cancelled by the server (one still running when the server's shutdown grace ends) ends here while
-    its view may still be running in the thread: handing that thread to the next request would make
-    it wait behind the old view. A no-op queued behind the view marks the moment it is free."""
+    A request may end while its view still runs in the thread: cancelled by the server (still
+    running when the shutdown grace ends), or Django's handler returning once the client left (it
+    cancels the view's task, not the view). Handing that thread to the next request would make it
+    wait behind the old view. A no-op queued behind the view marks the moment it is free."""
 
     def back(_) -> None:
         try:

@@ -103,6 +103,54 @@ def test_a_thread_still_running_a_cancelled_request_is_not_handed_to_the_next():
     assert order[:2] == ["quick request ran", "quick request ran"]
 
 
+def test_a_request_that_ends_while_its_cancelled_view_runs_does_not_lend_that_thread():
+    """Django's ASGI handler, when the client leaves, cancels the view's task and returns normally
+    while the view still runs in the thread: the thread goes back only once the view is done."""
+    release = threading.Event()
+    order = []
+
+    def slow_view():
+        release.wait(5)
+        order.append("slow view done")
+
+    async def app(scope, receive, send):
+        if not scope["slow"]:
+            order.append("quick request ran")
+            return await sync_to_async(lambda: None)()
+        view = asyncio.ensure_future(sync_to_async(slow_view)())
+        await asyncio.sleep(0.1)
+        view.cancel()  # the client left; the handler returns without an error
+
+    pooled = PooledSyncThreads(app, size=2)
+
+    async def main():
+        await pooled({"type": "http", "slow": True}, None, None)
+        quick = [pooled({"type": "http", "slow": False}, None, None) for _ in range(3)]
+        await asyncio.wait_for(asyncio.gather(*quick), 2)
+        release.set()
+
+    asyncio.run(main())
+    assert order[:3] == ["quick request ran"] * 3
+
+
+async def test_frame_work_cancelled_midway_keeps_its_thread_until_done():
+    pool = ThreadPool(2, "test-frames-cancel")
+    release = threading.Event()
+
+    def slow() -> None:
+        release.wait(5)
+
+    slow_call = asyncio.ensure_future(database_sync_in_pool(slow, pool=pool))
+    await asyncio.sleep(0.1)
+    slow_call.cancel()  # the agent's socket closed while its frame was being handled
+    await asyncio.gather(slow_call, return_exceptions=True)
+    quick = [database_sync_in_pool(threading.get_ident, pool=pool) for _ in range(3)]
+    try:
+        assert len(set(await asyncio.wait_for(asyncio.gather(*quick), 2))) == 1  # the free thread only
+    finally:
+        release.set()
+
+
 def crossings(monkeypatch) -> list[str]:
     """Every call the event loop hands to a thread, by function name."""
     seen: list[str] = []
