@@ -22,7 +22,7 @@ from agent_client.protocol import (
     error_frame,
     parse_frame,
 )
-from portal.agents.handlers import frame_handle
+from portal.agents.handlers import AgentRef, frame_handle
 from portal.agents.services import agent_went_offline
 from portal.runs.payloads import frame_loads
 from portal.sync_threads import database_sync_in_pool
@@ -61,6 +61,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_DETACHED)
             return
         self.agent_pk = agent["pk"]
+        self.agent_ref = AgentRef(pk=agent["pk"], organization_id=agent["organization_id"])
         self.group = f"agent-{self.agent_pk}"
         self.said_hello = False
         previous = await database_sync_in_pool(_claim_socket, self.agent_pk, self.channel_name)
@@ -102,7 +103,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             return
         if frame.type == "error":
             log.warning("agent %s could not use frame %s: %s", self.agent_pk, frame.re, frame.message)
-        replies = await database_sync_in_pool(frame_handle, self.agent_pk, frame)
+        replies = await database_sync_in_pool(frame_handle, self.agent_ref, frame)
         for reply in replies:
             await self.send(dump_frame(reply))
 

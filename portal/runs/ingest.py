@@ -39,7 +39,7 @@ class FrameRefused(Exception):
 
 
 def _run_of_agent(agent, run_id: str, *, lock: bool = False) -> Run:
-    queryset = Run.objects.for_organization(agent.organization).filter(agent=agent)
+    queryset = Run.objects.for_organization(agent.organization_id).filter(agent_id=agent.pk)
     if lock:
         queryset = queryset.select_for_update()
     # Not a UUID: Django would raise ValidationError (not ValueError) and drop the socket.
@@ -89,8 +89,8 @@ def runs_reported_running(*, agent, run_ids: list[str]) -> list[str]:
     Returns the ids that name a run (the others are ignored)."""
     ids = [run_id for run_id in run_ids if _uuid(run_id) is not None]
     for run in (
-        Run.objects.for_organization(agent.organization)
-        .filter(agent=agent, pk__in=ids, status=RunStatus.LOST)
+        Run.objects.for_organization(agent.organization_id)
+        .filter(agent_id=agent.pk, pk__in=ids, status=RunStatus.LOST)
         .select_for_update()
     ):
         run_transition(run, RunStatus.RUNNING)
@@ -133,13 +133,15 @@ def run_rejected(*, agent, run_id: str, reason: str, busy: bool = False) -> None
 @transaction.atomic
 def run_open(*, agent, local_id: str, workflow_id: str, version: int, plan_hash: str, trigger: str) -> Run:
     """A run the agent started itself (Start Sync); the same local id always gives the same run."""
-    existing = Run.objects.for_organization(agent.organization).filter(agent=agent, local_id=local_id).first()
+    existing = row_or_none(  # one run per (agent, local id): a constraint
+        Run.objects.for_organization(agent.organization_id).filter(agent_id=agent.pk, local_id=local_id)
+    )
     if existing is not None:
         return existing
     # Only workflows assigned to this agent: a Start Sync cannot borrow another agent's workflow.
     workflow = (
-        Workflow.objects.for_organization(agent.organization)
-        .filter(public_id=_uuid(workflow_id), agent=agent)
+        Workflow.objects.for_organization(agent.organization_id)
+        .filter(public_id=_uuid(workflow_id), agent_id=agent.pk)
         .first()
     )
     if workflow is None:
@@ -153,11 +155,11 @@ def run_open(*, agent, local_id: str, workflow_id: str, version: int, plan_hash:
     try:
         with transaction.atomic():
             return Run.objects.create(
-                organization=agent.organization,
+                organization_id=agent.organization_id,
                 workflow=workflow,
                 version=version_row,
                 plan_hash=plan_hash,
-                agent=agent,
+                agent_id=agent.pk,
                 trigger=trigger if trigger in Trigger.values else Trigger.AGENT,
                 local_id=local_id,
                 status=RunStatus.RUNNING,
@@ -166,7 +168,7 @@ def run_open(*, agent, local_id: str, workflow_id: str, version: int, plan_hash:
                 transitions=[{"status": RunStatus.RUNNING, "at": now.isoformat()}],
             )
     except IntegrityError:  # the same run.open arrived twice at once
-        return Run.objects.get(agent=agent, local_id=local_id)
+        return Run.objects.get(agent_id=agent.pk, local_id=local_id)
 
 
 def _uuid(value: str):
@@ -268,23 +270,23 @@ def snapshot_batch_ingest(
     """Store one batch; False when (run, node, seq) was stored before (a resend)."""
     run = _run_of_agent(agent, run_id)
     node_id = _node(node_id)
-    organization = agent.organization
+    organization_id = agent.organization_id
     # Checked and packed before the transaction: it holds its locks for the writes alone.
     packed = _packed_files(records)
     rows = [
-        _record_row(organization.pk, run.pk, node_id, seq, r, packed.get(i)) for i, r in enumerate(records)
+        _record_row(organization_id, run.pk, node_id, seq, r, packed.get(i)) for i, r in enumerate(records)
     ]
     try:
         with transaction.atomic():
             SnapshotBatch.objects.create(
-                organization=organization, run=run, node_id=node_id, seq=seq, records=len(records)
+                organization_id=organization_id, run=run, node_id=node_id, seq=seq, records=len(records)
             )
             records_insert(rows)
             if logs:
                 RunLog.objects.bulk_create(
                     [
                         RunLog(
-                            organization=organization,
+                            organization_id=organization_id,
                             run=run,
                             node_id=_node(line["node_id"]),
                             level=line["level"],

@@ -322,6 +322,30 @@ async def test_it_tells_an_agent_deleted_under_its_socket_that_it_is_unknown(rea
     await comm.disconnect()
 
 
+async def test_a_deleted_agent_s_run_reports_are_refused_as_from_an_unknown_agent(ready, alice):
+    # Run reports are looked up by the agent's key without reading its row first: a deleted agent
+    # owns no run or workflow any more, so they are refused, and the refusal says why.
+    comm, _ = await connected(ready.token)
+    run = await running_run(comm, ready, alice)
+    await db(Agent.objects.filter(pk=ready.agent.pk).delete)()
+    finished = finished_frame(run.pk, status="succeeded")
+    opened = make_frame(
+        "run.open", local_id="after-delete", workflow_id=str(ready.workflow.public_id), version=1,
+        plan_hash=ready.version.plan_hash, trigger="agent",
+    )  # fmt: skip
+
+    replies = [await ask(comm, finished), await ask(comm, opened)]
+
+    assert [(reply["code"], reply["re"]) for reply in replies] == [
+        ("unknown_agent", finished["id"]),
+        ("unknown_agent", opened["id"]),
+    ]
+    stored = await fetch(Run, pk=run.pk)
+    assert (stored.status, stored.records_read) == ("running", 0)
+    assert not await db(Run.objects.filter(local_id="after-delete").exists)()
+    await comm.disconnect()
+
+
 async def test_it_sends_the_published_plans_on_config_get(ready):
     comm, _ = await connected(ready.token)
     frame = make_frame("config.get")
