@@ -14,6 +14,8 @@ shows the truth when it loads again.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -52,6 +54,7 @@ class _PendingEvents:
         self._events: dict[int, list[dict]] = {}
         self._scheduled = False
         self._pid = os.getpid()
+        self._flushing: set = set()
 
     def add(self, organization_id: int, event: dict) -> None:
         with self._lock:
@@ -62,7 +65,12 @@ class _PendingEvents:
                 return
             self._scheduled = True
         loop = send_loop()
-        loop.call_soon_threadsafe(loop.call_later, FLUSH_S, lambda: loop.create_task(self._flush()))
+        loop.call_soon_threadsafe(loop.call_later, FLUSH_S, self._flush_start, loop)
+
+    def _flush_start(self, loop) -> None:
+        task = loop.create_task(self._flush())
+        self._flushing.add(task)  # the loop holds tasks weakly: one could vanish mid-send
+        task.add_done_callback(self._flushing.discard)
 
     def _take(self) -> dict[int, list[dict]]:
         with self._lock:
@@ -82,5 +90,15 @@ class _PendingEvents:
                     exc_info=True,
                 )
 
+    def flush_at_exit(self) -> None:
+        """Send what is still pending when a process ends (a management command, a Celery worker)."""
+        if self._pid != os.getpid() or not self._events:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._flush(), send_loop()).result(timeout=5)
+        except Exception:  # noqa: BLE001 - the process is ending; see the module docstring
+            logger.warning("live updates: events pending at exit were not sent", exc_info=True)
+
 
 _PENDING = _PendingEvents()
+atexit.register(_PENDING.flush_at_exit)

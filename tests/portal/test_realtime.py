@@ -3,6 +3,9 @@ one JSON message each, sent together rather than one channel-layer send per even
 another organization."""
 
 import asyncio
+import os
+import subprocess
+import sys
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,7 +14,7 @@ from channels.testing import WebsocketCommunicator
 
 from portal.realtime import ui_event_send, ui_group
 from portal.runs.ui_consumer import UiConsumer
-from tests.helpers import redis_channel_layer
+from tests.helpers import ROOT, redis_channel_layer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,3 +72,22 @@ async def test_the_browser_gets_one_json_message_per_event(acme, alice):
     received = [await browser.receive_json_from(timeout=5) for _ in range(3)]
     assert received == [{"kind": "run", "data": {"n": n}} for n in range(3)]
     await browser.disconnect()
+
+
+@pytest.mark.skipif(
+    not redis_channel_layer(), reason="the in-memory layer lives in one process: set REDIS_URL"
+)
+async def test_a_process_that_ends_at_once_still_sends_its_events(acme):
+    """A management command or a worker ending within the collecting moment sends what it has."""
+    layer, channel = await listening(acme.pk)
+    script = (
+        "import django; django.setup(); from portal.realtime import ui_event_send; "
+        f"ui_event_send({acme.pk}, 'run', {{'n': 0}})"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    ended = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
+    assert ended.returncode == 0, ended.stderr.decode()
+    message = await asyncio.wait_for(layer.receive(channel), 5)
+    assert message["events"] == [{"kind": "run", "data": {"n": 0}}]
