@@ -4,10 +4,10 @@ Every way of starting the portal goes through here (systemd, the container, `mak
 benchmarks), so they all serve with the same settings:
 
 - uvicorn on uvloop with the httptools parser and websockets' protocol. Daphne served the portal
-  before: its HTTP parsing and websocket framing are Python on Twisted bridged to asyncio. Measured
-  in bench/dispatch.py, same machine, runs alternated: 49-51 Run requests a second at saturation
-  instead of 30-31, and p99 from the Run request to run.accepted at 20 a second of 88-126 ms
-  instead of 365-5,411 ms.
+  before: its HTTP parsing and websocket framing are Python on Twisted bridged to asyncio.
+  Measured in bench/dispatch.py, three pairs of runs alternated on one machine: saturation 45.5-47.6
+  Run requests a second instead of 35.8-40.0, snapshot ingest 15,400-17,000 records a second
+  instead of 12,300-14,600 (p99 at 20 runs a second moved with the machine, not the server).
 - Websocket messages up to an 8 MiB snapshot batch (agent_client.protocol.MAX_FRAME_BYTES).
 - No per-message compression: an agent's Files are packed with Zstandard already, and deflating
   every frame would cost both sides CPU for little.
