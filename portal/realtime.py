@@ -50,16 +50,18 @@ class _PendingEvents:
     """This process's events not sent yet, by organization; a flush is scheduled with the first."""
 
     def __init__(self):
+        self.start_empty()
+
+    def start_empty(self) -> None:
+        """Also in a forked child (a Celery worker): the parent's events and its send loop stay
+        behind, and a lock another thread held at the fork would never be released."""
         self._lock = threading.Lock()
         self._events: dict[int, list[dict]] = {}
         self._scheduled = False
-        self._pid = os.getpid()
         self._flushing: set = set()
 
     def add(self, organization_id: int, event: dict) -> None:
         with self._lock:
-            if self._pid != os.getpid():  # a forked child (a Celery worker) starts with nothing pending
-                self._events, self._scheduled, self._pid = {}, False, os.getpid()
             self._events.setdefault(organization_id, []).append(event)
             if self._scheduled:
                 return
@@ -72,33 +74,41 @@ class _PendingEvents:
         self._flushing.add(task)  # the loop holds tasks weakly: one could vanish mid-send
         task.add_done_callback(self._flushing.discard)
 
-    def _take(self) -> dict[int, list[dict]]:
-        with self._lock:
-            events, self._events, self._scheduled = self._events, {}, False
-        return events
-
     async def _flush(self) -> None:
-        layer = get_channel_layer()
-        for organization_id, events in self._take().items():
-            try:
-                await layer.group_send(ui_group(organization_id), {"type": "ui.events", "events": events})
-            except Exception:  # noqa: BLE001 - see the module docstring
-                logger.warning(
-                    "live updates: %d events for organization %s were not sent",
-                    len(events),
-                    organization_id,
-                    exc_info=True,
-                )
+        """Send what is pending, and what arrives meanwhile, then stop: one flush at a time, so an
+        organization's events leave in the order they were made, and a slow Redis holds one send."""
+        while True:
+            with self._lock:
+                events, self._events = self._events, {}
+                if not events:
+                    self._scheduled = False
+                    return
+            layer = get_channel_layer()
+            for organization_id, batch in events.items():
+                try:
+                    await layer.group_send(ui_group(organization_id), {"type": "ui.events", "events": batch})
+                except Exception:  # noqa: BLE001 - see the module docstring
+                    logger.warning(
+                        "live updates: %d events for organization %s were not sent",
+                        len(batch),
+                        organization_id,
+                        exc_info=True,
+                    )
+
+    async def _drain(self) -> None:
+        await asyncio.gather(*self._flushing, return_exceptions=True)
+        await self._flush()
 
     def flush_at_exit(self) -> None:
-        """Send what is still pending when a process ends (a management command, a Celery worker)."""
-        if self._pid != os.getpid() or not self._events:
+        """Send what is still pending, or being sent, when a process ends (a management command)."""
+        if not (self._events or self._flushing):
             return
         try:
-            asyncio.run_coroutine_threadsafe(self._flush(), send_loop()).result(timeout=5)
+            asyncio.run_coroutine_threadsafe(self._drain(), send_loop()).result(timeout=5)
         except Exception:  # noqa: BLE001 - the process is ending; see the module docstring
             logger.warning("live updates: events pending at exit were not sent", exc_info=True)
 
 
 _PENDING = _PendingEvents()
+os.register_at_fork(after_in_child=_PENDING.start_empty)
 atexit.register(_PENDING.flush_at_exit)

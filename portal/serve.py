@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
         ws="websockets-sansio",
         ws_max_size=WEBSOCKET_MESSAGE_LIMIT,
         ws_per_message_deflate=False,
+        # Pings every 20 s; a pong may take 30 s (an agent on a slow uplink sending an 8 MiB batch).
+        ws_ping_interval=20,
+        ws_ping_timeout=30,
         lifespan="off",  # Channels' router speaks http and websocket only
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),

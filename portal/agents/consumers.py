@@ -4,6 +4,7 @@ pushes from any portal process arrive through the agent's channel-layer group.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from channels.consumer import get_handler_name
@@ -28,6 +29,14 @@ from portal.runs.payloads import frame_loads
 from portal.sync_threads import database_sync_in_pool
 
 log = logging.getLogger("ferry.agents")
+
+# Frames read from the socket ahead of the one being handled. The server reads the socket only
+# while its app takes messages; pings and pongs travel on the same socket, so an agent whose frame
+# waited for a database thread for 20 s would lose its connection to a keepalive timeout. Reading
+# ahead (one agent's frames are still handled one by one, in order) keeps the socket read, and
+# lets pushes for the agent (run.start) out while its frame is handled. Beyond this, reading
+# waits: an agent keeps at most 8 batches unacked, so only a misbehaving one gets there.
+FRAMES_READ_AHEAD = 16
 
 
 def _claim_socket(agent_pk: int, channel_name: str) -> str:
@@ -64,12 +73,23 @@ class AgentConsumer(AsyncWebsocketConsumer):
         self.agent_ref = AgentRef(pk=agent["pk"], organization_id=agent["organization_id"])
         self.group = f"agent-{self.agent_pk}"
         self.said_hello = False
+        self.frames: asyncio.Queue = asyncio.Queue(maxsize=FRAMES_READ_AHEAD)
+        self.gone = False
+        self.handling = asyncio.create_task(self._frames_handle())
         previous = await database_sync_in_pool(_claim_socket, self.agent_pk, self.channel_name)
         if previous:
             await self.channel_layer.send(previous, {"type": "agent.close", "code": CLOSE_SUPERSEDED})
         await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def disconnect(self, code):
+        if getattr(self, "handling", None) is not None:
+            # The frame being handled ends (its database work finishes before the agent is marked
+            # offline); those still waiting were not acked, and the agent sends them again.
+            self.gone = True
+            while not self.frames.empty():
+                self.frames.get_nowait()
+            self.frames.put_nowait(None)
+            await asyncio.gather(self.handling, return_exceptions=True)
         if getattr(self, "agent_pk", None) is not None:
             # Offline first: if the channel layer fails now, its group entry expires on its own,
             # but an agent left `online` would mislead the operator.
@@ -82,9 +102,24 @@ class AgentConsumer(AsyncWebsocketConsumer):
                 log.warning("agent %s: could not leave its channel group", self.agent_pk, exc_info=True)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if getattr(self, "frames", None) is not None:  # else connect refused the socket
+            await self.frames.put(text_data if text_data is not None else bytes_data or b"")
+
+    async def _frames_handle(self) -> None:
+        try:
+            while (raw := await self.frames.get()) is not None:
+                await self._frame_handle(raw)
+        except Exception:
+            if self.gone:  # a reply to a socket that has closed meanwhile
+                return
+            # As an error in receive would: the socket closes, the agent reconnects and resends.
+            log.exception("agent %s: handling its frame failed; closing its socket", self.agent_pk)
+            await self.close(code=1011)
+
+    async def _frame_handle(self, raw: str | bytes) -> None:
         try:
             frame = parse_frame(
-                text_data if text_data is not None else bytes_data or b"",
+                raw,
                 direction=AGENT_TO_PORTAL,
                 loads=frame_loads,
             )

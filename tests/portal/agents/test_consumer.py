@@ -346,6 +346,40 @@ async def test_a_deleted_agent_s_run_reports_are_refused_as_from_an_unknown_agen
     await comm.disconnect()
 
 
+async def test_the_socket_is_read_and_pushes_go_out_while_a_frame_is_handled(ready, monkeypatch):
+    """A frame waiting for its database work does not stop the socket: the next frames are read
+    (the server answers pings only while it reads) and a push for the agent goes out at once."""
+    import threading
+
+    from portal.agents import consumers
+
+    release, handled = threading.Event(), []
+    real = consumers.frame_handle
+
+    def slow_heartbeat(agent_ref, frame):
+        if frame.type == "heartbeat" and "heartbeat" not in handled:
+            release.wait(10)
+        handled.append(frame.type)
+        return real(agent_ref, frame)
+
+    monkeypatch.setattr(consumers, "frame_handle", slow_heartbeat)
+    comm, _ = await connected(ready.token)
+    heartbeat = make_frame("heartbeat", running=[], cpu_percent=1.0, rss_mb=50.0, outbox_depth=0)
+    await send(comm, heartbeat)
+    await send(comm, make_frame("config.get"))  # read ahead: waits behind the heartbeat, in order
+    push = make_frame("config.available", workflow_id=str(uuid.uuid4()), version=2, plan_hash="a" * 64)
+    await get_channel_layer().group_send(f"agent-{ready.agent.pk}", {"type": "agent.frame", "frame": push})
+    try:
+        assert (await comm.receive_json_from(timeout=WAIT))["type"] == "config.available"
+        assert handled == ["hello"]
+    finally:
+        release.set()
+    replies = [await comm.receive_json_from(timeout=WAIT) for _ in range(2)]
+    assert [reply["type"] for reply in replies] == ["heartbeat.ack", "config.plans"]
+    assert handled == ["hello", "heartbeat", "config.get"]
+    await comm.disconnect()
+
+
 async def test_it_sends_the_published_plans_on_config_get(ready):
     comm, _ = await connected(ready.token)
     frame = make_frame("config.get")
