@@ -1,5 +1,6 @@
 """The organization dashboard at /o/<slug>/: exact numbers from the aggregates, the date filter, access."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -137,7 +138,9 @@ def test_it_refreshes_live_from_the_organizations_socket(acme, alice, story, cli
     assert f'data-live-org="{acme.slug}"' in html
     assert f'data-refresh-url="/o/{acme.slug}/?range=30d"' in html
     assert "/static/dashboards/live.js" in html
-    assert "cdn" not in html.lower() and "https://" not in html
+    # Not in the page's random CSRF tokens, which spell "cdn" in one page of ~300.
+    without_tokens = re.sub(r"[A-Za-z0-9]{32,}", "", html)
+    assert "cdn" not in without_tokens.lower() and "https://" not in html
 
 
 def test_it_tells_an_empty_organization_what_to_do(acme, alice, client_as):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from portal.tenants.models import PersonalApiToken
@@ -41,4 +43,5 @@ def test_it_serves_the_openapi_schema_and_swagger_without_a_cdn(client_as, alice
     schema = client.get("/api/schema/?format=json").json()
     assert "/api/orgs/{org_slug}/members/" in schema["paths"]
     docs = client.get("/api/docs/").content.decode()
-    assert "cdn" not in docs.lower() and "/static/drf_spectacular_sidecar/" in docs
+    without_tokens = re.sub(r"[A-Za-z0-9]{32,}", "", docs)  # a random CSRF token may spell "cdn"
+    assert "cdn" not in without_tokens.lower() and "/static/drf_spectacular_sidecar/" in docs
